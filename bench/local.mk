@@ -1,0 +1,1 @@
+# bench/local.mk -- build lines of bench/ (included by the top Makefile.am).

@@ -1,0 +1,23 @@
+# common/local.mk -- libkanal.a, the code every Kanal binary shares.
+
+noinst_LIBRARIES += libkanal.a
+
+libkanal_a_SOURCES = \
+	common/kn.h common/util.c \
+	common/errors.h common/errors.c \
+	common/buf.h common/buf.c \
+	common/log.h common/log.c \
+	common/config.h \
+	common/record/crc32c.h common/record/crc32c.c \
+	common/zk/zk.h
+
+# protoc-c output for the broker <-> controller channel.
+nodist_libkanal_a_SOURCES = common/proto/control.pb-c.c common/proto/control.pb-c.h
+BUILT_SOURCES += common/proto/control.pb-c.c common/proto/control.pb-c.h
+CLEANFILES += common/proto/control.pb-c.c common/proto/control.pb-c.h
+EXTRA_DIST += common/proto/control.proto
+
+common/proto/control.pb-c.h: common/proto/control.pb-c.c
+common/proto/control.pb-c.c: $(top_srcdir)/common/proto/control.proto
+	$(AM_V_GEN)$(MKDIR_P) common/proto && \
+	$(PROTOC_C) --proto_path=$(top_srcdir)/common/proto --c_out=common/proto $(top_srcdir)/common/proto/control.proto

@@ -1,0 +1,1 @@
+# controller/local.mk -- build lines of controller/ (included by the top Makefile.am).

@@ -1,0 +1,1 @@
+# packaging/local.mk -- build lines of packaging/ (included by the top Makefile.am).

@@ -1,0 +1,1 @@
+# tests/unit/common.mk -- unit tests for the common area (included by tests/local.mk).

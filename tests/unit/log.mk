@@ -1,0 +1,1 @@
+# tests/unit/log.mk -- unit tests for the log area (included by tests/local.mk).

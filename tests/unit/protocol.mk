@@ -1,0 +1,1 @@
+# tests/unit/protocol.mk -- unit tests for the protocol area (included by tests/local.mk).

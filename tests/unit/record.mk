@@ -1,0 +1,1 @@
+# tests/unit/record.mk -- unit tests for the record area (included by tests/local.mk).
