@@ -1,0 +1,39 @@
+/*
+ * broker/broker.h -- the broker process as one object.
+ *
+ * kn_broker_t ties the subsystems together; each is owned by its folder:
+ *   server/   listeners, connections, request dispatch, delayed operations
+ *   log/      partition logs on disk (storage engine)
+ *   cluster/  ZooKeeper registration, controller session, metadata cache,
+ *             replica (partition) manager
+ *   handlers/ one file per Kafka API family
+ * Fields are set up by broker/main.c in that order and torn down in reverse.
+ */
+#ifndef KN_BROKER_H
+#define KN_BROKER_H
+
+#include "common/config.h"
+#include "kn.h"
+
+struct event_base;
+typedef struct kn_server_s kn_server_t;       /* broker/server/server.h */
+typedef struct kn_logmgr_s kn_logmgr_t;       /* broker/log/log.h */
+typedef struct kn_cluster_s kn_cluster_t;     /* broker/cluster/cluster.h */
+
+typedef struct kn_broker_s {
+    kn_config_t       *cfg;          /* validated configuration */
+    int32_t            id;           /* broker.id */
+    struct event_base *main_base;    /* main loop: ZooKeeper, controller channel, timers */
+    kn_server_t       *server;       /* network layer (its own worker loops) */
+    kn_logmgr_t       *logs;         /* all partition logs under log.dirs */
+    kn_cluster_t      *cluster;      /* cluster membership and metadata */
+    volatile int       stopping;     /* set on SIGTERM/SIGINT */
+} kn_broker_t;
+
+/* The broker's configuration table (broker/config_table.c). */
+extern const kn_cfg_key_t kn_broker_config_table[];
+/* Per-topic configuration keys (retention.ms, segment.bytes, ...) with
+ * defaults taken from the broker-level keys where Kafka does so. */
+extern const kn_cfg_key_t kn_topic_config_table[];
+
+#endif /* KN_BROKER_H */
