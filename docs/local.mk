@@ -1,1 +1,2 @@
-# docs/local.mk -- build lines of docs/ (included by the top Makefile.am).
+# docs/local.mk -- documentation and man pages.
+EXTRA_DIST += docs/architecture.md docs/operations.md docs/protocol-support.md

@@ -1,1 +1,3 @@
-# packaging/local.mk -- build lines of packaging/ (included by the top Makefile.am).
+# packaging/local.mk -- Debian and RPM packaging files (shipped in the tarball).
+EXTRA_DIST += packaging/debian/control packaging/debian/rules packaging/debian/changelog \
+	packaging/debian/source/format packaging/debian/kanal.postinst packaging/rpm/kanal.spec
