@@ -21,3 +21,8 @@ common/proto/control.pb-c.h: common/proto/control.pb-c.c
 common/proto/control.pb-c.c: $(top_srcdir)/common/proto/control.proto
 	$(AM_V_GEN)$(MKDIR_P) common/proto && \
 	$(PROTOC_C) --proto_path=$(top_srcdir)/common/proto --c_out=common/proto $(top_srcdir)/common/proto/control.proto
+
+# Kafka protocol codecs (common/protocol/).
+libkanal_a_SOURCES += \
+	common/protocol/arena.h common/protocol/arena.c \
+	common/protocol/api.h common/protocol/api.c common/protocol/header.c
