@@ -2,6 +2,7 @@
  * common/errors.c -- names and retriability of Kafka error codes.
  * The table follows the protocol's error list; keep it in code order.
  */
+#include "config.h"
 #include "errors.h"
 
 #include <stddef.h>

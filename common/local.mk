@@ -7,7 +7,7 @@ libkanal_a_SOURCES = \
 	common/errors.h common/errors.c \
 	common/buf.h common/buf.c \
 	common/log.h common/log.c \
-	common/config.h \
+	common/config.h common/config.c common/props.c \
 	common/record/crc32c.h common/record/crc32c.c \
 	common/zk/zk.h
 
