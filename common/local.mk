@@ -9,7 +9,7 @@ libkanal_a_SOURCES = \
 	common/log.h common/log.c \
 	common/config.h common/config.c common/props.c \
 	common/record/crc32c.h common/record/crc32c.c \
-	common/zk/zk.h
+	common/zk/zk.h common/zk/zk_internal.h common/zk/zk.c common/zk/zk_ops.c
 
 # protoc-c output for the broker <-> controller channel.
 nodist_libkanal_a_SOURCES = common/proto/control.pb-c.c common/proto/control.pb-c.h
