@@ -26,3 +26,7 @@ common/proto/control.pb-c.c: $(top_srcdir)/common/proto/control.proto
 libkanal_a_SOURCES += \
 	common/protocol/arena.h common/protocol/arena.c \
 	common/protocol/api.h common/protocol/api.c common/protocol/header.c
+
+# Record batches (v2) and compression codecs.
+libkanal_a_SOURCES += common/record/batch.h common/record/batch.c \
+	common/record/compress.h common/record/compress.c

@@ -105,6 +105,9 @@ int kn_batch_peek(const uint8_t *p, size_t avail, int64_t *base_offset, int32_t 
 #define KN_BATCH_CHECK_CRC     0x1  /* verify CRC32C (always wanted on produce/recovery) */
 #define KN_BATCH_CHECK_RECORDS 0x2  /* walk uncompressed records: count, deltas, bounds */
 #define KN_BATCH_CHECK_DEEP    0x4  /* also decompress compressed batches and walk them */
+#define KN_BATCH_CHECK_STRICT  0x8  /* producer batches: lastOffsetDelta == count-1 and
+                                     * offset deltas 0,1,2,... (a follower's compacted
+                                     * batches may have gaps, so not for replicas) */
 #define KN_BATCH_CHECK_ALL     (KN_BATCH_CHECK_CRC | KN_BATCH_CHECK_RECORDS)
 
 /* Validate one batch starting at p, of which avail bytes are readable (the
@@ -113,8 +116,7 @@ int kn_batch_peek(const uint8_t *p, size_t avail, int64_t *base_offset, int32_t 
  *   KN_ERR_CORRUPT_MESSAGE      truncated batch, bad length, CRC mismatch
  *   KN_ERR_UNSUPPORTED_VERSION  magic != 2 (magic 0/1 message sets)
  *   KN_ERR_INVALID_RECORD       record count / offset deltas / record
- *                               framing disagree with the header, count <= 0,
- *                               unused attribute bits set
+ *                               framing disagree with the header, count <= 0
  *   KN_ERR_UNSUPPORTED_COMPRESSION_TYPE  codec > 4 */
 kn_err_t kn_batch_validate(const uint8_t *p, size_t avail, unsigned flags, kn_batch_hdr_t *h);
 
@@ -162,7 +164,7 @@ int kn_record_read(kn_rbuf_t *r, kn_record_t *rec);
 int kn_record_header_read(kn_rbuf_t *r, kn_slice_t *key, kn_slice_t *value);
 
 /* The records payload of a validated batch, decompressed if needed: on
- * KN_ERR_NONE *out/*out_len point either into the batch (uncompressed,
+ * KN_ERR_NONE, *out and *out_len point either into the batch (uncompressed,
  * *owned = NULL) or to a heap buffer *owned the caller frees with free().
  * max_out caps the decompressed size (<= 0: 64 MiB). */
 kn_err_t kn_batch_records(const uint8_t *batch, const kn_batch_hdr_t *h, int64_t max_out,
