@@ -1,0 +1,385 @@
+/*
+ * tools/kctl-console-producer.c -- produce one record per stdin line; the
+ * flags of Kafka's kafka-console-producer.sh.
+ *
+ * Lines are turned into records by Kafka's LineMessageReader rules
+ * (tools/lib/format.h: --property parse.key=true, key.separator=...). The
+ * tool waits for every delivery report before it exits and exits 1 if any
+ * record was not written, printing each failure, so a script can trust
+ * "exit 0" to mean "all lines are in the log".
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tools/lib/format.h"
+#include "tools/lib/tool.h"
+
+#define PROG "kctl-console-producer"
+
+typedef struct {
+    kn_tool_client_opts_t client;
+    const char           *topic;
+    kn_tool_strv_t        props;         /* --property k=v (line reader) */
+    const char           *acks;          /* --request-required-acks */
+    const char           *compression;   /* --compression-codec */
+    const char           *request_timeout;
+    const char           *retries;
+    const char           *linger;        /* --timeout */
+    const char           *batch_size;
+    bool                  sync;
+} kn_prod_opts_t;
+
+/* Delivery outcome counters, updated from the delivery report callback
+ * (which runs inside rd_kafka_poll/flush on this thread). */
+typedef struct {
+    const char *topic;
+    long        delivered;
+    long        failed;
+} kn_prod_state_t;
+
+static volatile sig_atomic_t kn_prod_stop;
+
+static void kn_prod_on_signal(int sig)
+{
+    KN_UNUSED(sig);
+    kn_prod_stop = 1;
+}
+
+static void kn_prod_usage(FILE *out)
+{
+    fputs("Usage: " PROG " --bootstrap-server HOST:PORT --topic TOPIC [OPTIONS] < lines\n"
+          "Read records from standard input, one per line, and write them to a topic.\n"
+          "\n"
+          "  --bootstrap-server HOST:PORT     broker(s) to connect to (required)\n"
+          "  --topic TOPIC                    topic to write to (required)\n"
+          "  --property KEY=VALUE             line reader setting (repeatable):\n"
+          "                                   parse.key=true, key.separator=<text> (tab),\n"
+          "                                   ignore.error=true, null.marker=<text>,\n"
+          "                                   parse.headers=true, headers.delimiter,\n"
+          "                                   headers.separator, headers.key.separator\n"
+          "  --producer-property KEY=VALUE    client setting (repeatable)\n"
+          "  --producer.config FILE           client settings file (Java properties)\n"
+          "  --command-config FILE            same as --producer.config\n"
+          "  --request-required-acks N        acks: -1 (all, default), 0 or 1\n"
+          "  --compression-codec CODEC        none, gzip, snappy, lz4 or zstd\n"
+          "  --request-timeout-ms N           how long a produce request may take\n"
+          "  --message-send-max-retries N     retries of a failed produce request\n"
+          "  --timeout N                      linger: ms to wait to fill a batch\n"
+          "  --batch-size N                   records per batch at most\n"
+          "  --sync                           wait for each record before sending the next\n"
+          "  --help                           print this help\n"
+          "  --version                        print the version\n", out);
+}
+
+static int kn_prod_misuse(const char *msg)
+{
+    kn_tool_err(PROG, "%s", msg);
+    kn_prod_usage(stderr);
+    return KN_TOOL_EXIT_FAIL;
+}
+
+enum {
+    OPT_BOOTSTRAP = 256, OPT_TOPIC, OPT_PROPERTY, OPT_PRODUCER_PROPERTY, OPT_PRODUCER_CONFIG,
+    OPT_ACKS, OPT_COMPRESSION, OPT_REQ_TIMEOUT, OPT_RETRIES, OPT_LINGER, OPT_BATCH, OPT_SYNC,
+    OPT_HELP, OPT_VERSION
+};
+
+static const struct option kn_prod_longopts[] = {
+    { "bootstrap-server", required_argument, NULL, OPT_BOOTSTRAP },
+    { "broker-list", required_argument, NULL, OPT_BOOTSTRAP },   /* Kafka's older name */
+    { "topic", required_argument, NULL, OPT_TOPIC },
+    { "property", required_argument, NULL, OPT_PROPERTY },
+    { "producer-property", required_argument, NULL, OPT_PRODUCER_PROPERTY },
+    { "producer.config", required_argument, NULL, OPT_PRODUCER_CONFIG },
+    { "command-config", required_argument, NULL, OPT_PRODUCER_CONFIG },
+    { "request-required-acks", required_argument, NULL, OPT_ACKS },
+    { "compression-codec", required_argument, NULL, OPT_COMPRESSION },
+    { "request-timeout-ms", required_argument, NULL, OPT_REQ_TIMEOUT },
+    { "message-send-max-retries", required_argument, NULL, OPT_RETRIES },
+    { "timeout", required_argument, NULL, OPT_LINGER },
+    { "batch-size", required_argument, NULL, OPT_BATCH },
+    { "sync", no_argument, NULL, OPT_SYNC },
+    { "help", no_argument, NULL, OPT_HELP },
+    { "version", no_argument, NULL, OPT_VERSION },
+    { NULL, 0, NULL, 0 }
+};
+
+/* Check a numeric flag now, so a typo is a usage error rather than a
+ * librdkafka message about a config key the user never typed. */
+static int kn_prod_check_num(const char *flag, const char *v, long long min, long long max)
+{
+    long long n;
+    char msg[256];
+
+    if (kn_tool_parse_long(v, min, max, &n) != KN_OK) {
+        snprintf(msg, sizeof(msg), "%s: expected an integer in [%lld, %lld], got '%s'", flag, min,
+                 max, v);
+        return kn_prod_misuse(msg);
+    }
+    return -1;
+}
+
+/* Returns -1 to go on, else the exit code. */
+static int kn_prod_parse(kn_prod_opts_t *o, kn_tool_reader_t *rd, int argc, char **argv)
+{
+    char msg[512];
+    int c, rc;
+
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":", kn_prod_longopts, NULL)) != -1) {
+        rc = -1;
+        switch (c) {
+        case OPT_BOOTSTRAP: o->client.bootstrap = optarg; break;
+        case OPT_TOPIC: o->topic = optarg; break;
+        case OPT_PROPERTY: kn_tool_strv_push(&o->props, optarg); break;
+        case OPT_PRODUCER_PROPERTY: kn_tool_strv_push(&o->client.props, optarg); break;
+        case OPT_PRODUCER_CONFIG: kn_tool_strv_push(&o->client.files, optarg); break;
+        case OPT_ACKS:
+            o->acks = optarg;
+            if (strcmp(optarg, "all") != 0) {
+                rc = kn_prod_check_num("--request-required-acks", optarg, -1, 1);
+            }
+            break;
+        case OPT_COMPRESSION:
+            o->compression = optarg;
+            if (strcmp(optarg, "none") && strcmp(optarg, "gzip") && strcmp(optarg, "snappy") &&
+                strcmp(optarg, "lz4") && strcmp(optarg, "zstd")) {
+                snprintf(msg, sizeof(msg), "--compression-codec: expected none, gzip, snappy, "
+                         "lz4 or zstd, got '%s'", optarg);
+                return kn_prod_misuse(msg);
+            }
+            break;
+        case OPT_REQ_TIMEOUT:
+            o->request_timeout = optarg;
+            rc = kn_prod_check_num("--request-timeout-ms", optarg, 1, 900000);
+            break;
+        case OPT_RETRIES:
+            o->retries = optarg;
+            rc = kn_prod_check_num("--message-send-max-retries", optarg, 0, INT32_MAX);
+            break;
+        case OPT_LINGER:
+            o->linger = optarg;
+            rc = kn_prod_check_num("--timeout", optarg, 0, 900000);
+            break;
+        case OPT_BATCH:
+            o->batch_size = optarg;
+            rc = kn_prod_check_num("--batch-size", optarg, 1, 1000000);
+            break;
+        case OPT_SYNC: o->sync = true; break;
+        case OPT_HELP: kn_prod_usage(stdout); return KN_TOOL_EXIT_OK;
+        case OPT_VERSION: printf("%s %s\n", PROG, PACKAGE_VERSION); return KN_TOOL_EXIT_OK;
+        case ':':
+            snprintf(msg, sizeof(msg), "option '%s' requires an argument", argv[optind - 1]);
+            return kn_prod_misuse(msg);
+        default:
+            snprintf(msg, sizeof(msg), "unrecognized option '%s'", argv[optind - 1]);
+            return kn_prod_misuse(msg);
+        }
+        if (rc >= 0) {
+            return rc;
+        }
+    }
+    if (optind < argc) {
+        snprintf(msg, sizeof(msg), "unexpected argument '%s'", argv[optind]);
+        return kn_prod_misuse(msg);
+    }
+    if (o->client.bootstrap == NULL) {
+        return kn_prod_misuse("Missing required argument \"[bootstrap-server]\"");
+    }
+    if (o->topic == NULL) {
+        return kn_prod_misuse("Missing required argument \"[topic]\"");
+    }
+    for (size_t i = 0; i < o->props.n; i++) {
+        char *k, *v;
+        if (kn_tool_split_kv(o->props.items[i], &k, &v) != KN_OK) {
+            snprintf(msg, sizeof(msg), "--property: expected key=value, got '%s'",
+                     o->props.items[i]);
+            return kn_prod_misuse(msg);
+        }
+        rc = kn_tool_reader_set(rd, k, v, msg, sizeof(msg));
+        free(k);
+        free(v);
+        if (rc != KN_OK) {
+            return kn_prod_misuse(msg);
+        }
+    }
+    return -1;
+}
+
+static void kn_prod_on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    kn_prod_state_t *st = opaque;
+
+    KN_UNUSED(rk);
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        st->delivered++;
+        return;
+    }
+    st->failed++;
+    /* The text of Kafka's ErrorLoggingCallback, which scripts look for. */
+    fprintf(stderr, "ERROR Error when sending message to topic %s with key: ", st->topic);
+    if (m->key == NULL) {
+        fputs("null", stderr);
+    } else {
+        fprintf(stderr, "%zu bytes", m->key_len);
+    }
+    fprintf(stderr, ", value: %zu bytes with error: %s\n", m->payload ? m->len : 0,
+            rd_kafka_err2str(m->err));
+}
+
+/* Queue one record, waiting for room when the local queue is full. */
+static int kn_prod_send(rd_kafka_t *rk, const char *topic, const kn_tool_line_t *ln)
+{
+    for (;;) {
+        rd_kafka_headers_t *hdrs = NULL;
+        if (ln->nheaders > 0) {
+            hdrs = rd_kafka_headers_new(ln->nheaders);
+            for (size_t i = 0; i < ln->nheaders; i++) {
+                rd_kafka_header_add(hdrs, ln->headers[i].name, -1, ln->headers[i].value,
+                                    ln->headers[i].value ? (ssize_t)ln->headers[i].value_len : 0);
+            }
+        }
+        rd_kafka_resp_err_t err = rd_kafka_producev(
+            rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_KEY(ln->key, ln->key_len),
+            RD_KAFKA_V_VALUE((void *)ln->value, ln->value_len),
+            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            return KN_OK;   /* the headers now belong to the message */
+        }
+        if (hdrs) {
+            rd_kafka_headers_destroy(hdrs);
+        }
+        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            kn_tool_err(PROG, "cannot send record: %s", rd_kafka_err2str(err));
+            return KN_ERROR;
+        }
+        /* Serve delivery reports to make room, then try again. */
+        rd_kafka_poll(rk, 100);
+    }
+}
+
+/* Read stdin to the end (or a signal); returns KN_ERROR on a bad line. */
+static int kn_prod_run(rd_kafka_t *rk, const kn_prod_opts_t *o, const kn_tool_reader_t *rd)
+{
+    char *line = NULL, err[512];
+    size_t cap = 0;
+    long lineno = 0;
+    int rc = KN_OK;
+
+    while (!kn_prod_stop) {
+        errno = 0;
+        ssize_t n = getline(&line, &cap, stdin);
+        if (n < 0) {
+            if (errno == EINTR && !kn_prod_stop) {
+                clearerr(stdin);
+                continue;
+            }
+            break;
+        }
+        lineno++;
+        /* Like Java's readLine: "\n", "\r\n" and "\r" all end a line. */
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
+            n--;
+        }
+        kn_tool_line_t ln;
+        if (kn_tool_reader_parse(rd, line, (size_t)n, lineno, &ln, err, sizeof(err)) != KN_OK) {
+            kn_tool_err(PROG, "%s", err);
+            kn_tool_line_free(&ln);
+            rc = KN_ERROR;
+            break;
+        }
+        int sent = kn_prod_send(rk, o->topic, &ln);
+        kn_tool_line_free(&ln);
+        if (sent != KN_OK) {
+            rc = KN_ERROR;
+            break;
+        }
+        if (o->sync) {
+            rd_kafka_flush(rk, -1);
+        } else {
+            rd_kafka_poll(rk, 0);
+        }
+    }
+    free(line);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    kn_prod_opts_t o = { 0 };
+    kn_tool_reader_t rd;
+    kn_prod_state_t st = { 0 };
+    char err[512];
+    int rc;
+
+    kn_tool_init(PROG);
+    kn_tool_reader_init(&rd);
+    rc = kn_prod_parse(&o, &rd, argc, argv);
+    if (rc >= 0) {
+        goto out;
+    }
+    /* Kafka's console producer defaults: acks=all, and give up on a record
+     * after two minutes (delivery.timeout.ms) rather than librdkafka's five. */
+    const char *defaults[] = { "acks", "all", "message.timeout.ms", "120000", NULL };
+    rd_kafka_conf_t *conf = kn_tool_client_conf(&o.client, PROG, defaults, err, sizeof(err));
+    const char *flags[][2] = {
+        { "acks", o.acks }, { "compression.codec", o.compression },
+        { "request.timeout.ms", o.request_timeout }, { "message.send.max.retries", o.retries },
+        { "linger.ms", o.linger }, { "batch.num.messages", o.batch_size },
+    };
+    for (size_t i = 0; conf != NULL && i < KN_ARRAY_LEN(flags); i++) {
+        if (flags[i][1] != NULL &&
+            kn_tool_conf_set(conf, flags[i][0], flags[i][1], "command line", err,
+                             sizeof(err)) != KN_OK) {
+            rd_kafka_conf_destroy(conf);
+            conf = NULL;
+        }
+    }
+    if (conf == NULL) {
+        kn_tool_err(PROG, "%s", err);
+        rc = KN_TOOL_EXIT_FAIL;
+        goto out;
+    }
+    st.topic = o.topic;
+    rd_kafka_conf_set_opaque(conf, &st);
+    rd_kafka_conf_set_dr_msg_cb(conf, kn_prod_on_delivery);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+    if (rk == NULL) {
+        rd_kafka_conf_destroy(conf);
+        kn_tool_err(PROG, "%s", err);
+        rc = KN_TOOL_EXIT_FAIL;
+        goto out;
+    }
+
+    /* No SA_RESTART: a signal must interrupt the blocking read of stdin. */
+    struct sigaction sa = { .sa_handler = kn_prod_on_signal };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    int read_rc = kn_prod_run(rk, &o, &rd);
+
+    /* Wait for every record already queued: each ends delivered or failed
+     * within message.timeout.ms, so this terminates. */
+    while (rd_kafka_outq_len(rk) > 0) {
+        rd_kafka_flush(rk, 1000);
+    }
+    rd_kafka_destroy(rk);
+    if (st.failed > 0) {
+        kn_tool_err(PROG, "%ld of %ld records were not written", st.failed,
+                    st.failed + st.delivered);
+    }
+    rc = (read_rc != KN_OK || st.failed > 0) ? KN_TOOL_EXIT_FAIL : KN_TOOL_EXIT_OK;
+out:
+    kn_tool_reader_free(&rd);
+    kn_tool_strv_free(&o.client.files);
+    kn_tool_strv_free(&o.client.props);
+    kn_tool_strv_free(&o.props);
+    return rc;
+}

@@ -1,0 +1,221 @@
+/*
+ * tools/lib/tool.c -- client configuration and small helpers shared by the
+ * kctl-* tools (see tool.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/config.h"
+#include "log.h"
+#include "tools/lib/tool.h"
+
+void kn_tool_strv_push(kn_tool_strv_t *v, const char *s)
+{
+    if (v->n == v->cap) {
+        v->cap = v->cap ? v->cap * 2 : 4;
+        v->items = kn_realloc(v->items, v->cap * sizeof(*v->items));
+    }
+    v->items[v->n++] = kn_strdup(s);
+}
+
+void kn_tool_strv_free(kn_tool_strv_t *v)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        free(v->items[i]);
+    }
+    free(v->items);
+    v->items = NULL;
+    v->n = v->cap = 0;
+}
+
+int kn_tool_split_kv(const char *arg, char **key, char **value)
+{
+    const char *eq = strchr(arg, '=');
+    if (eq == NULL || eq == arg) {
+        return KN_ERROR;
+    }
+    *key = kn_strndup(arg, (size_t)(eq - arg));
+    *value = kn_strdup(eq + 1);
+    return KN_OK;
+}
+
+int kn_tool_parse_long(const char *s, long long min, long long max, long long *out)
+{
+    char *end;
+
+    if (s == NULL || *s == '\0') {
+        return KN_ERROR;
+    }
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max) {
+        return KN_ERROR;
+    }
+    *out = v;
+    return KN_OK;
+}
+
+/* Kafka (Java) client keys that librdkafka has no equivalent for, and what
+ * to use instead. Passing them through would fail with librdkafka's bare
+ * "No such configuration property", which does not help an operator. */
+static const struct {
+    const char *key;
+    const char *hint;
+} kn_tool_java_keys[] = {
+    { "ssl.truststore.location",
+      "JKS/PKCS12 trust stores are not supported; use ssl.ca.location=<PEM CA file>" },
+    { "ssl.truststore.password",
+      "JKS/PKCS12 trust stores are not supported; use ssl.ca.location=<PEM CA file>" },
+    { "ssl.truststore.type",
+      "JKS/PKCS12 trust stores are not supported; use ssl.ca.location=<PEM CA file>" },
+    { "ssl.keystore.type",
+      "key stores must be PKCS#12 (ssl.keystore.location) or PEM "
+      "(ssl.certificate.location + ssl.key.location); JKS is not supported" },
+    { "sasl.jaas.config",
+      "JAAS is Java-only; use sasl.username and sasl.password" },
+    { "ssl.protocol", "not needed: TLS 1.2 or newer is negotiated automatically" },
+    { "ssl.enabled.protocols", "not needed: TLS 1.2 or newer is negotiated automatically" },
+};
+
+int kn_tool_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value,
+                     const char *origin, char *err, size_t errlen)
+{
+    char rkerr[256];
+
+    /* A PKCS#12 key store is exactly what librdkafka expects, so an
+     * explicit ssl.keystore.type=PKCS12 is accepted and needs no action. */
+    if (strcmp(key, "ssl.keystore.type") == 0 && strcasecmp(value, "PKCS12") == 0) {
+        return KN_OK;
+    }
+    for (size_t i = 0; i < KN_ARRAY_LEN(kn_tool_java_keys); i++) {
+        if (strcmp(key, kn_tool_java_keys[i].key) == 0) {
+            snprintf(err, errlen, "%s: %s: %s", origin, key, kn_tool_java_keys[i].hint);
+            return KN_ERROR;
+        }
+    }
+    if (rd_kafka_conf_set(conf, key, value, rkerr, sizeof(rkerr)) != RD_KAFKA_CONF_OK) {
+        snprintf(err, errlen, "%s: %s: %s", origin, key, rkerr);
+        return KN_ERROR;
+    }
+    return KN_OK;
+}
+
+/* State handed to the properties parser callback. */
+typedef struct {
+    rd_kafka_conf_t *conf;
+    const char      *path;
+    char            *err;
+    size_t           errlen;
+} kn_tool_load_t;
+
+static int kn_tool_load_cb(void *ud, const char *key, const char *value, int line)
+{
+    kn_tool_load_t *ld = ud;
+    char origin[512];
+
+    snprintf(origin, sizeof(origin), "%s:%d", ld->path, line);
+    return kn_tool_conf_set(ld->conf, key, value, origin, ld->err, ld->errlen);
+}
+
+int kn_tool_conf_load_file(rd_kafka_conf_t *conf, const char *path, char *err, size_t errlen)
+{
+    kn_tool_load_t ld = { conf, path, err, errlen };
+
+    err[0] = '\0';
+    if (kn_props_parse_file(path, kn_tool_load_cb, &ld, err, errlen) != KN_OK) {
+        if (err[0] == '\0') {
+            snprintf(err, errlen, "%s: cannot parse properties", path);
+        }
+        return KN_ERROR;
+    }
+    return KN_OK;
+}
+
+/* librdkafka log lines (syslog levels 0..7) into Kanal's log. */
+static void kn_tool_rdkafka_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    kn_log_level_t l;
+
+    KN_UNUSED(rk);
+    if (level <= 3) {
+        l = KN_LOG_ERROR;
+    } else if (level == 4) {
+        l = KN_LOG_WARN;
+    } else if (level <= 6) {
+        l = KN_LOG_INFO;
+    } else {
+        l = KN_LOG_DEBUG;
+    }
+    kn_log(l, "rdkafka", "%s: %s", fac, buf);
+}
+
+rd_kafka_conf_t *kn_tool_client_conf(const kn_tool_client_opts_t *opts, const char *client_id,
+                                     const char *const *defaults, char *err, size_t errlen)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+
+    rd_kafka_conf_set_log_cb(conf, kn_tool_rdkafka_log);
+    if (kn_tool_conf_set(conf, "client.id", client_id, "default", err, errlen) != KN_OK) {
+        goto fail;
+    }
+    for (size_t i = 0; defaults != NULL && defaults[i] != NULL; i += 2) {
+        if (kn_tool_conf_set(conf, defaults[i], defaults[i + 1], "default", err, errlen) != KN_OK) {
+            goto fail;
+        }
+    }
+    for (size_t i = 0; i < opts->files.n; i++) {
+        if (kn_tool_conf_load_file(conf, opts->files.items[i], err, errlen) != KN_OK) {
+            goto fail;
+        }
+    }
+    for (size_t i = 0; i < opts->props.n; i++) {
+        char *k, *v;
+        if (kn_tool_split_kv(opts->props.items[i], &k, &v) != KN_OK) {
+            snprintf(err, errlen, "expected key=value, got '%s'", opts->props.items[i]);
+            goto fail;
+        }
+        int rc = kn_tool_conf_set(conf, k, v, "command line", err, errlen);
+        free(k);
+        free(v);
+        if (rc != KN_OK) {
+            goto fail;
+        }
+    }
+    if (opts->bootstrap != NULL &&
+        kn_tool_conf_set(conf, "bootstrap.servers", opts->bootstrap, "--bootstrap-server",
+                         err, errlen) != KN_OK) {
+        goto fail;
+    }
+    return conf;
+
+fail:
+    rd_kafka_conf_destroy(conf);
+    return NULL;
+}
+
+void kn_tool_init(const char *progname)
+{
+    kn_log_level_t level = KN_LOG_WARN;
+    const char *env = getenv("KCTL_LOG_LEVEL");
+
+    if (env != NULL && kn_log_level_parse(env, &level) != KN_OK) {
+        level = KN_LOG_WARN;
+    }
+    kn_log_init(progname, level);
+}
+
+void kn_tool_err(const char *progname, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "%s: ", progname);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
