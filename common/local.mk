@@ -22,11 +22,20 @@ common/proto/control.pb-c.c: $(top_srcdir)/common/proto/control.proto
 	$(AM_V_GEN)$(MKDIR_P) common/proto && \
 	$(PROTOC_C) --proto_path=$(top_srcdir)/common/proto --c_out=common/proto $(top_srcdir)/common/proto/control.proto
 
-# Kafka protocol codecs (common/protocol/).
-libkanal_a_SOURCES += \
-	common/protocol/arena.h common/protocol/arena.c \
-	common/protocol/api.h common/protocol/api.c common/protocol/header.c
 
 # Record batches (v2) and compression codecs.
 libkanal_a_SOURCES += common/record/batch.h common/record/batch.c \
 	common/record/compress.h common/record/compress.c
+
+# Kafka protocol codecs (common/protocol/).
+libkanal_a_SOURCES += \
+	common/protocol/arena.h common/protocol/arena.c \
+	common/protocol/api.h common/protocol/api.c common/protocol/header.c \
+	common/protocol/codec.h common/protocol/codec.c common/protocol/protocol.h \
+	common/protocol/apiversions.h common/protocol/apiversions.c \
+	common/protocol/metadata.h common/protocol/metadata.c \
+	common/protocol/produce.h common/protocol/produce.c \
+	common/protocol/fetch.h common/protocol/fetch.c \
+	common/protocol/listoffsets.h common/protocol/listoffsets.c \
+	common/protocol/topics.h common/protocol/topics.c \
+	common/protocol/configs.h common/protocol/configs.c

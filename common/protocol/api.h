@@ -26,6 +26,7 @@
 
 #include "buf.h"
 #include "kn.h"
+#include "protocol/arena.h"
 
 /* Every API key Kanal knows by name (apache/kafka 3.7 numbering). */
 typedef enum {
@@ -142,5 +143,16 @@ static inline kn_slice_t kn_slice_str(const char *s)
     kn_slice_t v = { (const uint8_t *)s, s ? (int32_t)strlen(s) : -1 };
     return v;
 }
+
+/* Every codec family header declares, per API <name>, the four functions
+ *   kn_proto_<name>_req_decode / _req_encode / _resp_decode / _resp_encode
+ * with this macro (decoders return KN_OK or KN_ERROR; encoders append). */
+#define KN_PROTO_DECLARE(name)                                                               \
+    int kn_proto_##name##_req_decode(kn_rbuf_t *r, int16_t ver, kn_##name##_req_t *out,      \
+                                     kn_arena_t *a);                                         \
+    void kn_proto_##name##_req_encode(kn_wbuf_t *w, int16_t ver, const kn_##name##_req_t *in); \
+    int kn_proto_##name##_resp_decode(kn_rbuf_t *r, int16_t ver, kn_##name##_resp_t *out,    \
+                                      kn_arena_t *a);                                        \
+    void kn_proto_##name##_resp_encode(kn_wbuf_t *w, int16_t ver, const kn_##name##_resp_t *in)
 
 #endif /* KN_PROTOCOL_API_H */

@@ -7,5 +7,12 @@
 
 #include "protocol/api.h"
 #include "protocol/arena.h"
+#include "protocol/apiversions.h"
+#include "protocol/configs.h"
+#include "protocol/fetch.h"
+#include "protocol/listoffsets.h"
+#include "protocol/metadata.h"
+#include "protocol/produce.h"
+#include "protocol/topics.h"
 
 #endif /* KN_PROTOCOL_H */

@@ -1,6 +1,6 @@
 # tests/unit/protocol.mk -- unit tests for the protocol area (included by tests/local.mk).
 
-PROTO_TESTS = tests/unit/test_proto_api
+PROTO_TESTS = tests/unit/test_proto_api tests/unit/test_proto_basic
 
 check_PROGRAMS += $(PROTO_TESTS)
 TESTS += $(PROTO_TESTS)
@@ -8,3 +8,7 @@ TESTS += $(PROTO_TESTS)
 tests_unit_test_proto_api_SOURCES = tests/unit/test_proto_api.c tests/unit/test_proto_util.h
 tests_unit_test_proto_api_CFLAGS = $(KN_TEST_CFLAGS)
 tests_unit_test_proto_api_LDADD = $(KN_TEST_LIBS)
+
+tests_unit_test_proto_basic_SOURCES = tests/unit/test_proto_basic.c tests/unit/test_proto_util.h
+tests_unit_test_proto_basic_CFLAGS = $(KN_TEST_CFLAGS)
+tests_unit_test_proto_basic_LDADD = $(KN_TEST_LIBS)
