@@ -10,6 +10,14 @@
 
 void kn_rbuf_init(kn_rbuf_t *r, const void *data, size_t len)
 {
+    /* An empty body may come as (NULL, 0). Point at a real (empty) array
+     * instead: NULL + 0 is undefined, and a zero-length read must return a
+     * non-NULL pointer since NULL is how a failed read is reported. */
+    static const uint8_t kn_rbuf_empty[1];
+    if (data == NULL) {
+        data = kn_rbuf_empty;
+        len = 0;
+    }
     r->start = data;
     r->pos = data;
     r->end = r->start + len;

@@ -121,7 +121,7 @@ static int kn_cfg_check(const kn_cfg_key_t *k, const char *v, kn_cfg_slot_t *slo
         }
         if (errno == ERANGE ||
             (k->type == KN_CFG_INT && (i < INT32_MIN || i > INT32_MAX))) {
-            kn_cfg_errf(err, errlen, "'%s' does not fit in a %s", v, kn_cfg_type_name(k->type));
+            kn_cfg_errf(err, errlen, "'%s' does not fit in type %s", v, kn_cfg_type_name(k->type));
             return KN_ERROR;
         }
         if (kn_cfg_bounded(k) && (i < k->min || i > k->max)) {

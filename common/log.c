@@ -151,14 +151,17 @@ void kn_log_ratelimited(kn_log_level_t level, const char *component, const char 
             oldest = s;
         }
     }
+    bool fresh = false;
     if (slot == NULL) {
-        /* New key: take a free slot, else recycle the stalest one. */
+        /* New key: take a free slot, else recycle the stalest one. Its
+         * first line always gets through (no "last - interval" arithmetic,
+         * which would overflow for a once-only interval of INT64_MAX). */
         slot = free_slot ? free_slot : oldest;
         snprintf(slot->key, sizeof(slot->key), "%s", key);
-        slot->last_ms = now - interval_ms - 1;
         slot->suppressed = 0;
+        fresh = true;
     }
-    if (now - slot->last_ms <= interval_ms) {
+    if (!fresh && now - slot->last_ms <= interval_ms) {
         slot->suppressed++;
         pthread_mutex_unlock(&kn_log_mu);
         return;
