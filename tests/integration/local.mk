@@ -3,3 +3,10 @@
 # Helper programs go in check_PROGRAMS (built by `make check`, never in TESTS);
 # scripts are tests/integration/test_*.py or test_*.sh.
 
+
+# zk_client: drives the ZooKeeper wrapper for test_zk.py.
+check_PROGRAMS += tests/integration/zk_client
+tests_integration_zk_client_SOURCES = tests/integration/zk_client.c
+tests_integration_zk_client_LDADD = libkanal.a $(KN_COMMON_LIBS)
+
+EXTRA_DIST += tests/integration/test_zk.py
