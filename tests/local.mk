@@ -12,6 +12,7 @@ include tests/unit/log.mk
 include tests/unit/protocol.mk
 include tests/unit/broker.mk
 include tests/unit/controller.mk
+include tests/unit/tools.mk
 include tests/integration/local.mk
 
 EXTRA_DIST += tests/harness/kanal_harness.py tests/run-integration.sh
