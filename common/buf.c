@@ -71,9 +71,10 @@ bool kn_rbuf_bool(kn_rbuf_t *r)
     return kn_rbuf_i8(r) != 0;
 }
 
-/* Shared varint loop: at most max_bytes groups of 7 bits. A final byte
- * carrying bits beyond the type's width is rejected, like Kafka's
- * ByteUtils, so every value has one encoding of bounded length. */
+/* Shared varint loop: at most max_bytes groups of 7 bits, as Kafka's
+ * ByteUtils allows. A final byte carrying bits beyond the type's width is
+ * rejected too (ByteUtils silently drops them), so every accepted value has
+ * one encoding of bounded length; no canonical encoder produces such bytes. */
 static uint64_t kn_rbuf_uvar(kn_rbuf_t *r, int max_bytes, int bits)
 {
     uint64_t v = 0;
@@ -383,6 +384,12 @@ void kn_wbuf_string(kn_wbuf_t *w, const char *s, int32_t n)
     if (n < 0) {
         n = (int32_t)strlen(s);
     }
+    if (n > INT16_MAX) {
+        /* Not representable; callers validate lengths (topic names, ids)
+         * before this. Keep the frame consistent rather than write a
+         * wrapped length followed by the wrong number of bytes. */
+        n = INT16_MAX;
+    }
     kn_wbuf_i16(w, (int16_t)n);
     kn_wbuf_raw(w, s, (size_t)n);
 }
@@ -402,7 +409,7 @@ void kn_wbuf_cstring(kn_wbuf_t *w, const char *s, int32_t n)
 
 void kn_wbuf_bytes(kn_wbuf_t *w, const void *p, int32_t n)
 {
-    if (p == NULL) {
+    if (p == NULL || n < 0) {
         kn_wbuf_i32(w, -1);
         return;
     }
@@ -412,7 +419,7 @@ void kn_wbuf_bytes(kn_wbuf_t *w, const void *p, int32_t n)
 
 void kn_wbuf_cbytes(kn_wbuf_t *w, const void *p, int32_t n)
 {
-    if (p == NULL) {
+    if (p == NULL || n < 0) {
         kn_wbuf_uvarint(w, 0);
         return;
     }

@@ -115,10 +115,11 @@ void kn_wbuf_uvarlong(kn_wbuf_t *w, uint64_t v);
 void kn_wbuf_varint(kn_wbuf_t *w, int32_t v);
 void kn_wbuf_varlong(kn_wbuf_t *w, int64_t v);
 void kn_wbuf_uuid(kn_wbuf_t *w, const uint8_t u[16]);
-/* STRING / NULLABLE_STRING (s == NULL writes null); n < 0 means strlen(s). */
+/* STRING / NULLABLE_STRING (s == NULL writes null); n < 0 means strlen(s).
+ * STRING holds at most INT16_MAX bytes; longer input is cut to that. */
 void kn_wbuf_string(kn_wbuf_t *w, const char *s, int32_t n);
 void kn_wbuf_cstring(kn_wbuf_t *w, const char *s, int32_t n);
-void kn_wbuf_bytes(kn_wbuf_t *w, const void *p, int32_t n);   /* p NULL = null */
+void kn_wbuf_bytes(kn_wbuf_t *w, const void *p, int32_t n);   /* p NULL or n < 0 = null */
 void kn_wbuf_cbytes(kn_wbuf_t *w, const void *p, int32_t n);
 void kn_wbuf_array_len(kn_wbuf_t *w, int32_t n);   /* -1 = null */
 void kn_wbuf_carray_len(kn_wbuf_t *w, int32_t n);  /* -1 = null */

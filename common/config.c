@@ -121,7 +121,8 @@ static int kn_cfg_check(const kn_cfg_key_t *k, const char *v, kn_cfg_slot_t *slo
         }
         if (errno == ERANGE ||
             (k->type == KN_CFG_INT && (i < INT32_MIN || i > INT32_MAX))) {
-            kn_cfg_errf(err, errlen, "'%s' does not fit in type %s", v, kn_cfg_type_name(k->type));
+            kn_cfg_errf(err, errlen, "'%s' does not fit in type %s", v,
+                        kn_cfg_type_name(k->type));
             return KN_ERROR;
         }
         if (kn_cfg_bounded(k) && (i < k->min || i > k->max)) {
@@ -294,8 +295,15 @@ kn_config_t *kn_config_new(const kn_cfg_key_t *table)
     cfg->slots = kn_calloc(cfg->n ? cfg->n : 1, sizeof(*cfg->slots));
     for (size_t i = 0; i < cfg->n; i++) {
         const kn_cfg_key_t *k = &table[i];
-        if (k->def == NULL) {
-            continue;
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(table[j].name, k->name) == 0) {
+                /* A second entry would never be reachable by name. */
+                fprintf(stderr, "kanal: config key '%s' is in the table twice\n", k->name);
+                abort();
+            }
+        }
+        if (k->def == NULL || (k->flags & KN_CFG_REQUIRED)) {
+            continue;   /* a required key has no default, by contract */
         }
         char why[384];
         char *v = kn_cfg_trim_dup(k->def);
@@ -640,9 +648,11 @@ int kn_config_cli(int argc, char **argv, const char *progname, const char *summa
             continue;
         }
         const char *eq = strchr(v, '=');
-        char *key = kn_strndup(v, (size_t)(eq - v));
+        char *raw = kn_strndup(v, (size_t)(eq - v));
+        char *key = kn_cfg_trim_dup(raw);   /* --override 'a.b = 1' works too */
         int src = kn_config_set(cfg, key, eq + 1, "--override", err, sizeof(err));
         free(key);
+        free(raw);
         if (src != KN_OK) {
             goto fail;
         }

@@ -8,6 +8,11 @@
  * continued line's leading blanks are dropped. The key runs to the first
  * unescaped '=', ':' or blank. Escapes are decoded after the logical line
  * is assembled, so "\=" inside a key is a literal '='.
+ *
+ * Bytes are passed through unchanged (files are read as UTF-8, where Java
+ * reads ISO-8859-1), \uXXXX escapes become UTF-8, and a leading UTF-8
+ * byte-order mark is skipped so an editor's BOM does not turn the first key
+ * into an unknown one.
  */
 #include "config.h"
 #include "common/config.h"
@@ -239,6 +244,9 @@ int kn_props_parse_ex(const char *text, size_t len, kn_props_cb cb, void *ud,
         }
         kn_props_errf(err, errlen, "%d: NUL byte in properties text", line);
         return KN_ERROR;
+    }
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        pos = 3;
     }
     kn_wbuf_init(&logical, 256);
     while (pos < len && rc == KN_OK) {

@@ -227,6 +227,33 @@ static void test_strings_roundtrip(void **state)
     kn_wbuf_free(&w);
 }
 
+static void test_writer_limits(void **state)
+{
+    kn_wbuf_t w;
+    kn_rbuf_t r;
+    kn_wbuf_init(&w, 0);
+    /* A STRING longer than int16 allows keeps the frame readable. */
+    char *big = malloc(40000);
+    memset(big, 'x', 40000);
+    kn_wbuf_string(&w, big, 40000);
+    kn_wbuf_i8(&w, 9);
+    free(big);
+    kn_rbuf_init(&r, w.data, w.len);
+    assert_int_equal(kn_rbuf_string(&r).len, INT16_MAX);
+    assert_int_equal(kn_rbuf_i8(&r), 9);
+    assert_true(kn_rbuf_ok(&r));
+    /* Negative byte counts write null rather than a wild copy. */
+    kn_wbuf_reset(&w);
+    kn_wbuf_bytes(&w, "abc", -3);
+    kn_wbuf_cbytes(&w, "abc", -1);
+    assert_int_equal(w.len, 5);
+    kn_rbuf_init(&r, w.data, w.len);
+    assert_int_equal(kn_rbuf_nbytes(&r).len, -1);
+    assert_int_equal(kn_rbuf_cnbytes(&r).len, -1);
+    assert_true(kn_rbuf_ok(&r));
+    kn_wbuf_free(&w);
+}
+
 static void test_negative_lengths(void **state)
 {
     RBUF(a, 0xFF, 0xFE);            /* STRING length -2 */
@@ -483,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_varint_truncated),
         cmocka_unit_test(test_varint_overlong),
         cmocka_unit_test(test_strings_roundtrip),
+        cmocka_unit_test(test_writer_limits),
         cmocka_unit_test(test_negative_lengths),
         cmocka_unit_test(test_lengths_past_frame),
         cmocka_unit_test(test_array_counts),

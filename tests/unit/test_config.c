@@ -149,6 +149,8 @@ static const kn_cfg_key_t table[] = {
       "Client certificate policy." },
     { "zookeeper.connect", KN_CFG_STRING, NULL, 1, 0, NULL, NULL, KN_CFG_REQUIRED,
       "ZooKeeper connection string." },
+    { "controller.id", KN_CFG_INT, "7", 0, 100, NULL, NULL, KN_CFG_REQUIRED,
+      "Required, so its default is ignored." },
     { "ssl.keystore.password", KN_CFG_STRING, "changeit", 1, 0, NULL, validate_long_password,
       KN_CFG_SECRET, "Keystore password." },
     { NULL, KN_CFG_STRING, NULL, 0, 0, NULL, NULL, 0, NULL }
@@ -188,6 +190,10 @@ static void test_parse_comments_blank_eol(void **state)
     assert_pair(&p, 3, "z", "3", 11);
     assert_int_equal(parse("", &p), KN_OK);
     assert_int_equal(p.n, 0);
+    /* A UTF-8 byte-order mark does not become part of the first key. */
+    assert_int_equal(parse("\xEF\xBB\xBF" "broker.id=1\n", &p), KN_OK);
+    assert_int_equal(p.n, 1);
+    assert_pair(&p, 0, "broker.id", "1", 1);
     assert_int_equal(parse("#only", &p), KN_OK);
     assert_int_equal(p.n, 0);
 }
@@ -485,8 +491,14 @@ static void test_required(void **state)
     kn_config_t *cfg = kn_config_new(table);
     char err[512];
     assert_int_equal(kn_config_finish(cfg, err, sizeof(err)), KN_ERROR);
-    assert_string_equal(err, "missing required key: zookeeper.connect");
+    assert_string_equal(err, "missing required keys: zookeeper.connect, controller.id");
+    /* A required key has no value until someone sets it. */
+    assert_null(kn_config_str(cfg, "controller.id"));
+    assert_int_equal(kn_config_int(cfg, "controller.id"), 0);
     set_ok(cfg, "zookeeper.connect", "127.0.0.1:2181/kanal");
+    assert_int_equal(kn_config_finish(cfg, err, sizeof(err)), KN_ERROR);
+    assert_string_equal(err, "missing required key: controller.id");
+    set_ok(cfg, "controller.id", "3");
     assert_int_equal(kn_config_finish(cfg, err, sizeof(err)), KN_OK);
     kn_config_free(cfg);
 }
@@ -566,7 +578,8 @@ static void test_cli_ok(void **state)
     char path[512], arg[600];
     char *o, *e;
     kn_config_t *cfg;
-    write_temp(path, sizeof(path), "zookeeper.connect=zk:2181\nnum.partitions=3\nbroker.id=1\n");
+    write_temp(path, sizeof(path),
+               "zookeeper.connect=zk:2181\ncontroller.id=1\nnum.partitions=3\nbroker.id=1\n");
 
     assert_int_equal(run_cli(&cfg, &o, &e, "--config", path, "--override", "num.partitions=5",
                              "--override", "num.partitions=7", NULL), KN_OK);
@@ -600,8 +613,10 @@ static void test_cli_ok(void **state)
     free(e);
 
     /* No file at all: defaults plus overrides. */
-    assert_int_equal(run_cli(&cfg, &o, &e, "--override", "zookeeper.connect=z:1", NULL), KN_OK);
+    assert_int_equal(run_cli(&cfg, &o, &e, "--override", "zookeeper.connect=z:1",
+                             "--override", " controller.id = 5 ", NULL), KN_OK);
     assert_int_equal(kn_config_int(cfg, "num.partitions"), 1);
+    assert_int_equal(kn_config_int(cfg, "controller.id"), 5);
     kn_config_free(cfg);
     free(o);
     free(e);
@@ -675,11 +690,13 @@ static void test_cli_errors(void **state)
               "--override", "zookeeper.connect=z", "--override", "num.partition=2", NULL);
     cli_fails("--override: num.partitions: 0 is out of range",
               "--override", "zookeeper.connect=z", "--override", "num.partitions=0", NULL);
-    cli_fails("missing required key: zookeeper.connect", "--override", "broker.id=1", NULL);
+    cli_fails("missing required keys: zookeeper.connect, controller.id",
+              "--override", "broker.id=1", NULL);
     cli_fails("cannot open", "--config", "no-such-dir/none.properties", NULL);
 
-    write_temp(path, sizeof(path), "zookeeper.connect=z\nnum.partitions=many\n");
-    snprintf(want, sizeof(want), "%s:2: num.partitions: expected an integer, got 'many'", path);
+    write_temp(path, sizeof(path),
+               "zookeeper.connect=z\ncontroller.id=1\nnum.partitions=many\n");
+    snprintf(want, sizeof(want), "%s:3: num.partitions: expected an integer, got 'many'", path);
     cli_fails(want, "--config", path, NULL);
     cli_fails("--config given more than once", "--config", path, "--config", path, NULL);
     cli_fails("unknown argument 'extra'", path, "extra", NULL);
