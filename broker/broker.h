@@ -23,6 +23,7 @@ typedef struct kn_cluster_s kn_cluster_t;     /* broker/cluster/cluster.h */
 typedef struct kn_broker_s {
     kn_config_t       *cfg;          /* validated configuration */
     int32_t            id;           /* broker.id */
+    char               inter_broker_listener[64]; /* listener name other brokers use */
     struct event_base *main_base;    /* main loop: ZooKeeper, controller channel, timers */
     kn_server_t       *server;       /* network layer (its own worker loops) */
     kn_logmgr_t       *logs;         /* all partition logs under log.dirs */
@@ -35,5 +36,9 @@ extern const kn_cfg_key_t kn_broker_config_table[];
 /* Per-topic configuration keys (retention.ms, segment.bytes, ...) with
  * defaults taken from the broker-level keys where Kafka does so. */
 extern const kn_cfg_key_t kn_topic_config_table[];
+/* The cluster-wide default of a topic key (e.g. "retention.ms" from
+ * log.retention.ms/minutes/hours) as text, from a loaded broker config;
+ * heap string (free()), NULL for an unknown key. */
+char *kn_broker_topic_default(const kn_config_t *bcfg, const char *topic_key);
 
 #endif /* KN_BROKER_H */

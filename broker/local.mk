@@ -1,1 +1,31 @@
 # broker/local.mk -- build lines of broker/ (included by the top Makefile.am).
+
+# ---- network layer and process skeleton (broker/server, main.c) --------
+# libkanal_broker.a holds everything of the broker except main.c, so unit
+# tests can link it. broker/cluster and broker/handlers add their sources
+# with their own `libkanal_broker_a_SOURCES +=` lines.
+noinst_LIBRARIES += libkanal_broker.a
+libkanal_broker_a_SOURCES = \
+	broker/broker.h broker/config_table.c \
+	broker/server/request.h broker/server/server.h broker/server/server_int.h \
+	broker/server/server.c broker/server/listener.c broker/server/conn.c \
+	broker/server/dispatch.c broker/server/runq.c \
+	broker/server/frame.h broker/server/frame.c \
+	broker/server/delayed.h broker/server/delayed.c \
+	broker/handlers/api_versions.h broker/handlers/api_versions.c
+
+bin_PROGRAMS += kanal-broker
+kanal_broker_SOURCES = broker/main.c
+kanal_broker_LDADD = libkanal_broker.a libkanal.a $(KN_COMMON_LIBS)
+# ---- end of network layer block -----------------------------------------
+
+# ---- cluster membership, metadata cache, replica manager, admin APIs ----
+libkanal_broker_a_SOURCES += \
+	broker/cluster/cluster.h broker/cluster/cluster_int.h broker/cluster/cluster.c \
+	broker/cluster/zkreg.c broker/cluster/ctlsession.c broker/cluster/mdcache.c \
+	broker/cluster/replicas.c broker/cluster/assign.c \
+	broker/cluster/admin.h broker/cluster/admin.c \
+	broker/cluster/topics.h broker/cluster/topics.c \
+	broker/handlers/cluster_handlers.h broker/handlers/metadata.c \
+	broker/handlers/admin_topics.c broker/handlers/describe_configs.c
+# ---- end of cluster block -----------------------------------------------

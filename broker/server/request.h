@@ -59,7 +59,12 @@ typedef struct kn_req_s {
 typedef int (*kn_handler_fn)(kn_req_t *req, kn_wbuf_t *resp);
 
 /* Finish a parked request (KN_AGAIN) with its response body. Must run on
- * req->base's thread. If the connection died meanwhile, just frees req. */
+ * req->base's thread. resp is the complete body (whatever was written into
+ * the buffer the handler got before parking is discarded, unless resp IS
+ * that buffer); its bytes are taken over and resp is left empty (freeing it
+ * afterwards is harmless). File ranges added with kn_req_add_file_range()
+ * must refer to offsets in this resp. If the connection died meanwhile,
+ * req is just freed. After this call req is gone. */
 void kn_req_complete(kn_req_t *req, kn_wbuf_t *resp);
 /* True if the connection that sent req is gone (parked ops may drop it). */
 bool kn_req_conn_closed(const kn_req_t *req);
@@ -72,8 +77,14 @@ bool kn_req_conn_closed(const kn_req_t *req);
  * go out with sendfile(2); on TLS they are read and encrypted. */
 int kn_req_add_file_range(kn_req_t *req, kn_wbuf_t *resp, int fd, int64_t pos, int32_t len);
 
-/* Register the handler for an API key (done once at start-up). */
+/* Register the handler for an API key (done once at start-up, before the
+ * server starts). Registering NULL removes it. Only registered keys are
+ * accepted on the wire and advertised by ApiVersions. */
 void kn_handlers_register(int16_t api_key, kn_handler_fn fn);
+/* The handler registered for an API key, NULL if none. */
+kn_handler_fn kn_handlers_lookup(int16_t api_key);
+/* Forget every registration (tests). */
+void kn_handlers_reset(void);
 
 /* Run fn(arg) on the given event loop's thread (thread-safe; used to wake
  * parked requests from another loop). */

@@ -1,0 +1,453 @@
+/*
+ * broker/server/conn.c -- one client connection: reading Kafka frames,
+ * writing responses in request order, TLS, backpressure and closing.
+ *
+ * A connection is a bufferevent (plain socket, or OpenSSL over the socket)
+ * on one worker loop. Reads cut the input into frames: the 4-byte size is
+ * judged (kn_frame_check) before a byte of the frame is buffered in our own
+ * memory, then the whole frame goes to dispatch.c. Responses leave through
+ * the per-connection FIFO of requests (kn_reqx_t): only finished requests
+ * at its head are written, so a parked Fetch holds back the responses
+ * behind it, exactly as a Kafka client expects.
+ *
+ * Zero copy: file ranges in a response become libevent file segments on
+ * plaintext connections (sendfile(2) when the output drains to the
+ * socket); on TLS the bytes must pass through SSL_write, so they are read
+ * with pread(2) into memory here.
+ */
+#include "config.h"
+#include "broker/server/server_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "broker/server/frame.h"
+#include "log.h"
+#include "protocol/api.h"
+
+#define KN_CONN_RL_MS 10000   /* one log line per condition per 10 s */
+
+static void kn_conn_read_cb(struct bufferevent *bev, void *arg);
+static void kn_conn_write_cb(struct bufferevent *bev, void *arg);
+static void kn_conn_event_cb(struct bufferevent *bev, short what, void *arg);
+
+static void kn_conn_peer_str(const struct sockaddr *sa, int salen, char *out, size_t len)
+{
+    char host[INET6_ADDRSTRLEN] = "?";
+    int port = 0;
+    if (sa != NULL && salen > 0 && sa->sa_family == AF_INET) {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+        port = ntohs(s4->sin_port);
+    } else if (sa != NULL && salen > 0 && sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+        port = ntohs(s6->sin6_port);
+    }
+    snprintf(out, len, "%s:%d", host, port);
+}
+
+void kn_conn_accepted(kn_worker_t *w, const kn_listener_t *lst, int fd,
+                      const struct sockaddr *sa, int salen)
+{
+    kn_server_t *srv = w->srv;
+    int one = 1;
+
+    evutil_make_socket_nonblocking(fd);
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (srv->opts.sndbuf > 0) {
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &srv->opts.sndbuf, sizeof(srv->opts.sndbuf));
+    }
+
+    kn_conn_t *c = kn_calloc(1, sizeof(*c));
+    c->w = w;
+    c->lst = lst;
+    c->frame_size = -1;
+    kn_conn_peer_str(sa, salen, c->peer, sizeof(c->peer));
+    snprintf(c->principal, sizeof(c->principal), "User:ANONYMOUS");
+
+    if (lst->security == KN_SEC_SSL) {
+        SSL *ssl = SSL_new(srv->opts.ssl_ctx);
+        if (ssl == NULL) {
+            kn_log_ratelimited(KN_LOG_ERROR, "server", "net.ssl-new", KN_CONN_RL_MS,
+                               "cannot create TLS state for %s", c->peer);
+            close(fd);
+            free(c);
+            return;
+        }
+        c->tls = true;
+        c->bev = bufferevent_openssl_socket_new(w->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                                BEV_OPT_CLOSE_ON_FREE);
+        if (c->bev == NULL) {
+            SSL_free(ssl);
+        } else {
+            /* Clients often just close the TCP connection; that is not an
+             * attack worth an error line. */
+            bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+        }
+    } else {
+        c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    }
+    if (c->bev == NULL) {
+        kn_log_ratelimited(KN_LOG_ERROR, "server", "net.bev-new", KN_CONN_RL_MS,
+                           "cannot set up connection from %s", c->peer);
+        close(fd);
+        free(c);
+        return;
+    }
+    bufferevent_setcb(c->bev, kn_conn_read_cb, kn_conn_write_cb, kn_conn_event_cb, c);
+    /* The write callback fires when the output falls to the low mark: the
+     * moment to resume reading after backpressure. */
+    bufferevent_setwatermark(c->bev, EV_WRITE, KN_CONN_LOW_OUTPUT, 0);
+    if (srv->opts.idle_ms > 0) {
+        struct timeval tv = { (time_t)(srv->opts.idle_ms / 1000),
+                              (suseconds_t)((srv->opts.idle_ms % 1000) * 1000) };
+        bufferevent_set_timeouts(c->bev, &tv, NULL);
+    }
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+
+    c->next = w->conns;
+    if (w->conns != NULL) {
+        w->conns->prev = c;
+    }
+    w->conns = c;
+    atomic_fetch_add(&srv->nconns, 1);
+    kn_log_debug("server", "connection from %s on %s (worker %d)", c->peer, lst->name, w->idx);
+}
+
+void kn_conn_close(kn_conn_t *c)
+{
+    kn_worker_t *w = c->w;
+
+    /* Parked requests belong to their handlers until kn_req_complete();
+     * they only learn the connection is gone. */
+    kn_reqx_t *rx = c->q_head;
+    while (rx != NULL) {
+        kn_reqx_t *next = rx->next;
+        rx->next = NULL;
+        if (rx->state == KN_RQ_PARKED || rx->state == KN_RQ_IN_HANDLER) {
+            rx->req.conn = NULL;
+        } else {
+            kn_reqx_free(rx);
+        }
+        rx = next;
+    }
+    c->q_head = c->q_tail = NULL;
+    if (c->bev != NULL) {
+        bufferevent_free(c->bev);
+    }
+    if (c->prev != NULL) {
+        c->prev->next = c->next;
+    } else {
+        w->conns = c->next;
+    }
+    if (c->next != NULL) {
+        c->next->prev = c->prev;
+    }
+    kn_log_debug("server", "connection from %s closed", c->peer);
+    free(c);
+    kn_server_conn_gone(w->srv);
+}
+
+/* Close once nothing is left to write (a shutdown step). */
+static bool kn_conn_drained(kn_conn_t *c)
+{
+    return c->draining && c->q_head == NULL &&
+           evbuffer_get_length(bufferevent_get_output(c->bev)) == 0;
+}
+
+void kn_conn_drain(kn_conn_t *c)
+{
+    c->draining = true;
+    bufferevent_disable(c->bev, EV_READ);
+    /* Be told when the output is completely empty, not just low. */
+    bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+    /* Requests still in a handler's hands will never be answered now. */
+    if (c->q_head != NULL && c->q_head->state != KN_RQ_DONE && c->q_head->state != KN_RQ_DECLINED) {
+        kn_conn_close(c);
+        return;
+    }
+    if (kn_conn_drained(c)) {
+        kn_conn_close(c);
+    }
+}
+
+void kn_conn_principal(kn_conn_t *c)
+{
+    if (c->principal_set) {
+        return;
+    }
+    c->principal_set = true;
+    if (!c->tls) {
+        return;
+    }
+    SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+    X509 *cert = ssl != NULL ? SSL_get1_peer_certificate(ssl) : NULL;
+    if (cert == NULL) {
+        return;
+    }
+    /* RFC 2253 is what Java's X500Principal.getName() prints, so ACLs
+     * written for Kafka ("User:CN=alice,O=corp") match unchanged. */
+    BIO *bio = BIO_new(BIO_s_mem());
+    if (bio != NULL) {
+        X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253);
+        char *data = NULL;
+        long n = BIO_get_mem_data(bio, &data);
+        if (n > 0 && data != NULL) {
+            snprintf(c->principal, sizeof(c->principal), "User:%.*s",
+                     (int)KN_MIN(n, (long)sizeof(c->principal) - 6), data);
+        }
+        BIO_free(bio);
+    }
+    X509_free(cert);
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+/* Append len bytes of fd at pos, read now (TLS path). */
+static int kn_conn_add_file_copy(struct evbuffer *out, const kn_file_range_t *fr)
+{
+    if (fr->len == 0) {
+        return KN_OK;
+    }
+    char *mem = kn_malloc((size_t)fr->len);
+    size_t got = 0;
+    while (got < (size_t)fr->len) {
+        ssize_t n = pread(fr->fd, mem + got, (size_t)fr->len - got, (off_t)(fr->pos + (int64_t)got));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            free(mem);
+            return KN_ERROR;   /* the file shrank under us */
+        }
+        got += (size_t)n;
+    }
+    int rc = evbuffer_add(out, mem, got);
+    free(mem);
+    return rc == 0 ? KN_OK : KN_ERROR;
+}
+
+/* Write one finished response (size prefix, header, body pieces). */
+static int kn_conn_write_response(kn_conn_t *c, kn_reqx_t *rx)
+{
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    kn_wbuf_t hdr;
+    int64_t size = kn_reqx_response_size(rx);
+
+    if (size > INT32_MAX) {
+        kn_log_error("server", "response to %s (api %d) would be %lld bytes; closing", c->peer,
+                     rx->req.api_key, (long long)size);
+        return KN_ERROR;
+    }
+    kn_wbuf_init(&hdr, 16);
+    kn_wbuf_i32(&hdr, (int32_t)size);
+    kn_proto_response_header_write(&hdr, rx->req.correlation_id, rx->resp_v1);
+    evbuffer_add(out, hdr.data, hdr.len);
+    kn_wbuf_free(&hdr);
+
+    size_t off = 0;
+    for (size_t i = 0; i < rx->nranges; i++) {
+        kn_file_range_t *fr = &rx->ranges[i];
+        if (fr->at > off) {
+            evbuffer_add(out, rx->resp.data + off, fr->at - off);
+            off = fr->at;
+        }
+        if (c->tls) {
+            if (kn_conn_add_file_copy(out, fr) != KN_OK) {
+                kn_log_ratelimited(KN_LOG_WARN, "server", "net.file-range", KN_CONN_RL_MS,
+                                   "cannot read file range for %s; closing", c->peer);
+                return KN_ERROR;
+            }
+        } else if (fr->len > 0) {
+            struct evbuffer_file_segment *seg = evbuffer_file_segment_new(
+                fr->fd, fr->pos, fr->len, EVBUF_FS_CLOSE_ON_FREE | EVBUF_FS_DISABLE_MMAP);
+            if (seg == NULL) {
+                return KN_ERROR;
+            }
+            fr->fd = -1;   /* the segment closes it */
+            int rc = evbuffer_add_file_segment(out, seg, 0, fr->len);
+            evbuffer_file_segment_free(seg);   /* the buffer keeps its own reference */
+            if (rc != 0) {
+                return KN_ERROR;
+            }
+        }
+    }
+    if (rx->resp.len > off) {
+        evbuffer_add(out, rx->resp.data + off, rx->resp.len - off);
+    }
+    return KN_OK;
+}
+
+static int kn_conn_read_frames(kn_conn_t *c);
+
+/* Resume reading once the FIFO and the output are back under their low
+ * marks (backpressure ends). KN_ERROR if the connection was closed. */
+static int kn_conn_maybe_resume(kn_conn_t *c)
+{
+    if (!c->read_paused || c->draining) {
+        return KN_OK;
+    }
+    if (c->inflight <= KN_CONN_LOW_INFLIGHT &&
+        evbuffer_get_length(bufferevent_get_output(c->bev)) <= KN_CONN_LOW_OUTPUT) {
+        c->read_paused = false;
+        bufferevent_enable(c->bev, EV_READ);
+        /* Frames may already be buffered: process them now, not on the
+         * next packet. */
+        return kn_conn_read_frames(c);
+    }
+    return KN_OK;
+}
+
+int kn_conn_flush(kn_conn_t *c)
+{
+    while (c->q_head != NULL &&
+           (c->q_head->state == KN_RQ_DONE || c->q_head->state == KN_RQ_DECLINED)) {
+        kn_reqx_t *rx = c->q_head;
+        c->q_head = rx->next;
+        if (c->q_head == NULL) {
+            c->q_tail = NULL;
+        }
+        c->inflight--;
+        int rc = rx->state == KN_RQ_DONE ? kn_conn_write_response(c, rx) : KN_OK;
+        kn_reqx_free(rx);
+        if (rc != KN_OK) {
+            kn_conn_close(c);
+            return KN_ERROR;
+        }
+    }
+    if (kn_conn_drained(c)) {
+        kn_conn_close(c);
+        return KN_ERROR;
+    }
+    return kn_conn_maybe_resume(c);
+}
+
+/* ---- input ------------------------------------------------------------- */
+
+/* Cut the input into frames and dispatch them until it runs dry, the
+ * connection pauses, or it is closed (KN_ERROR: c is gone). */
+static int kn_conn_read_frames(kn_conn_t *c)
+{
+    struct bufferevent *bev = c->bev;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    const kn_server_opts_t *o = &c->w->srv->opts;
+
+    while (!c->draining && !c->read_paused) {
+        if (c->frame_size < 0) {
+            uint8_t hdr[4];
+            if (evbuffer_copyout(in, hdr, 4) != 4) {
+                return KN_OK;
+            }
+            int32_t size;
+            kn_frame_verdict_t v = kn_frame_check(hdr, o->max_request_bytes, &size);
+            if (v != KN_FRAME_OK) {
+                /* Closed before allocating anything: a hostile size costs
+                 * us four bytes. */
+                kn_log_ratelimited(KN_LOG_WARN, "server",
+                                   v == KN_FRAME_TLS ? "net.tls-on-plaintext" : "net.bad-frame",
+                                   KN_CONN_RL_MS, "closing connection from %s on %s: %s (size %d, max %d)",
+                                   c->peer, c->lst->name, kn_frame_verdict_str(v), (int)size,
+                                   (int)o->max_request_bytes);
+                kn_conn_close(c);
+                return KN_ERROR;
+            }
+            evbuffer_drain(in, 4);
+            c->frame_size = size;
+        }
+        if (evbuffer_get_length(in) < (size_t)c->frame_size) {
+            return KN_OK;
+        }
+        uint8_t *frame = kn_malloc((size_t)c->frame_size);
+        evbuffer_remove(in, frame, (size_t)c->frame_size);
+        int32_t len = c->frame_size;
+        c->frame_size = -1;
+        if (kn_dispatch_frame(c, frame, len) != KN_OK) {
+            return KN_ERROR;   /* connection closed */
+        }
+        if (c->inflight >= KN_CONN_MAX_INFLIGHT ||
+            evbuffer_get_length(bufferevent_get_output(bev)) >= KN_CONN_MAX_OUTPUT) {
+            c->read_paused = true;
+            bufferevent_disable(bev, EV_READ);
+        }
+    }
+    return KN_OK;
+}
+
+static void kn_conn_read_cb(struct bufferevent *bev, void *arg)
+{
+    KN_UNUSED(bev);
+    kn_conn_read_frames(arg);
+}
+
+static void kn_conn_write_cb(struct bufferevent *bev, void *arg)
+{
+    kn_conn_t *c = arg;
+    KN_UNUSED(bev);
+    if (kn_conn_drained(c)) {
+        kn_conn_close(c);
+        return;
+    }
+    kn_conn_maybe_resume(c);
+}
+
+/* Log why a TLS connection failed before its handshake completed: most
+ * often plaintext sent to the SSL port, or an untrusted certificate. */
+static void kn_conn_tls_error(kn_conn_t *c)
+{
+    unsigned long e = bufferevent_get_openssl_error(c->bev);
+    char why[256] = "connection closed during handshake";
+    if (e != 0) {
+        ERR_error_string_n(e, why, sizeof(why));
+    }
+    while (bufferevent_get_openssl_error(c->bev) != 0) {
+    }
+    kn_log_ratelimited(KN_LOG_WARN, "server", "net.tls-failed", KN_CONN_RL_MS,
+                       "TLS failure with %s on %s: %s", c->peer, c->lst->name, why);
+}
+
+static void kn_conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+    kn_conn_t *c = arg;
+
+    if (what & BEV_EVENT_CONNECTED) {
+        /* TLS handshake finished (accepting side). */
+        kn_conn_principal(c);
+        kn_log_debug("server", "TLS connection from %s as %s", c->peer, c->principal);
+        return;
+    }
+    if (what & BEV_EVENT_TIMEOUT) {
+        /* Idle (connections.max.idle.ms) unless requests are still in
+         * flight, e.g. a long-polling Fetch. */
+        if (c->inflight > 0) {
+            bufferevent_enable(bev, EV_READ);
+            return;
+        }
+        kn_log_debug("server", "closing idle connection from %s", c->peer);
+        kn_conn_close(c);
+        return;
+    }
+    if (c->tls && (what & BEV_EVENT_ERROR) && !c->principal_set) {
+        kn_conn_tls_error(c);
+    } else if (what & BEV_EVENT_ERROR) {
+        int e = EVUTIL_SOCKET_ERROR();
+        if (c->tls) {
+            while (bufferevent_get_openssl_error(bev) != 0) {
+            }
+        }
+        kn_log_debug("server", "connection from %s failed: %s", c->peer, evutil_socket_error_to_string(e));
+    }
+    kn_conn_close(c);
+}
