@@ -18,6 +18,21 @@
  * KN_ZK_SESSION_EXPIRED and, if reconnect is on (the default), opens a new
  * session and reports KN_ZK_SESSION_CONNECTED again with `renewed` set, so
  * the owner re-creates its ephemeral nodes and re-arms its watches.
+ * Expiry is reported when the server says so, and also when the connection
+ * has been lost for longer than the session timeout: the client cannot
+ * know whether its session (and its ephemeral nodes) survived, and a
+ * controller must assume it was replaced. The old session's ephemeral
+ * nodes may then linger on the server until it expires them there, so an
+ * owner re-creating one may briefly see ZNODEEXISTS.
+ *
+ * Chroot: with "host:port/chroot", the chroot node (and its parents) is
+ * created if missing, through a short-lived handle without chroot, the
+ * first time the session is connected -- in kn_zk_wait_connected() or
+ * before the first CONNECTED callback -- as Kafka does.
+ *
+ * kn_zk_free() may be called from one of the wrapper's callbacks (the
+ * object then goes away when the callback returns) but, like the loop-side
+ * work (handle renewal), belongs to the loop thread.
  */
 #ifndef KN_ZK_H
 #define KN_ZK_H
@@ -55,8 +70,9 @@ typedef void (*kn_zk_watch_cb)(kn_zk_t *zk, kn_zk_watch_event_t ev, const char *
 /* connect: "host:port[,host:port...][/chroot]". Starts connecting at once. */
 kn_zk_t *kn_zk_new(struct event_base *base, const char *connect, int session_timeout_ms,
                    kn_zk_session_cb cb, void *ud);
-/* Block (not running the event loop) until connected or timeout_ms passes.
- * Returns ZOK or ZOPERATIONTIMEOUT. For start-up paths. */
+/* Block (not running the event loop) until connected or timeout_ms passes,
+ * then make sure the chroot exists. Returns ZOK, ZOPERATIONTIMEOUT, or the
+ * error that prevented creating the chroot. For start-up paths. */
 int  kn_zk_wait_connected(kn_zk_t *zk, int timeout_ms);
 void kn_zk_free(kn_zk_t *zk);
 bool kn_zk_connected(kn_zk_t *zk);
@@ -105,7 +121,9 @@ int kn_zk_get_json(kn_zk_t *zk, const char *path, json_t **out, struct Stat *sta
 int kn_zk_create_json(kn_zk_t *zk, const char *path, const json_t *j, int flags);
 int kn_zk_set_json(kn_zk_t *zk, const char *path, const json_t *j, int version,
                    struct Stat *stat);
-/* Compact serialisation used for every znode payload (heap string). */
+/* Compact serialisation used for every znode payload, keys in insertion
+ * order; any JSON value (a bare integer for /controller_epoch). Heap
+ * string: free(). */
 char *kn_zk_json_dump(const json_t *j);
 
 #endif /* KN_ZK_H */
