@@ -584,7 +584,6 @@ int kn_config_cli(int argc, char **argv, const char *progname, const char *summa
     char err[1024] = "";
     const char *file = NULL;
     kn_config_t *cfg = NULL;
-    int rc = KN_ERROR;
 
     *out = NULL;
     /* --help and --version win wherever they appear, as in most tools. */
@@ -668,5 +667,5 @@ fail:
     kn_cfg_usage(stderr, progname);
     fprintf(stderr, "Try '%s --help' for the list of keys.\n", progname);
     kn_config_free(cfg);
-    return rc;
+    return KN_ERROR;
 }
