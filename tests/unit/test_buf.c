@@ -502,6 +502,50 @@ static void test_writer(void **state)
     assert_int_equal(kn_be16(b), 0xBEEF);
 }
 
+/* Random frames through every reader: each must either succeed or fail
+ * cleanly, never leave pos outside [start, end] (the sanitizer build would
+ * also catch any read past the buffer, which is allocated to exact size). */
+static void test_random_frames(void **state)
+{
+    uint32_t seed = 0x12345678u;
+    for (int round = 0; round < 3000; round++) {
+        size_t len = (size_t)(round % 64);
+        uint8_t *frame = malloc(len ? len : 1);
+        for (size_t i = 0; i < len; i++) {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            frame[i] = (uint8_t)seed;
+        }
+        kn_rbuf_t r;
+        kn_rbuf_init(&r, frame, len);
+        for (int step = 0; step < 40 && kn_rbuf_ok(&r); step++) {
+            uint8_t u[16];
+            kn_slice_t sl = { NULL, -1 };
+            switch ((seed >> (step % 24)) % 12) {
+            case 0: (void)kn_rbuf_i16(&r); break;
+            case 1: (void)kn_rbuf_uvarint(&r); break;
+            case 2: (void)kn_rbuf_varlong(&r); break;
+            case 3: sl = kn_rbuf_nstring(&r); break;
+            case 4: sl = kn_rbuf_cnstring(&r); break;
+            case 5: sl = kn_rbuf_nbytes(&r); break;
+            case 6: sl = kn_rbuf_vbytes(&r); break;
+            case 7: (void)kn_rbuf_array_len(&r, 2); break;
+            case 8: (void)kn_rbuf_carray_len(&r, 1); break;
+            case 9: (void)kn_rbuf_skip_tags(&r); break;
+            case 10: kn_rbuf_uuid(&r, u); break;
+            default: (void)kn_rbuf_i64(&r); break;
+            }
+            if (sl.len > 0) {
+                /* A returned view lies wholly inside the frame. */
+                assert_true(sl.ptr >= frame && sl.ptr + sl.len <= frame + len);
+            }
+            assert_true(r.pos >= r.start && r.pos <= r.end);
+        }
+        free(frame);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -518,6 +562,7 @@ int main(void)
         cmocka_unit_test(test_sticky_error),
         cmocka_unit_test(test_empty_reader),
         cmocka_unit_test(test_writer),
+        cmocka_unit_test(test_random_frames),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

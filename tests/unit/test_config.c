@@ -292,6 +292,39 @@ static void test_parse_file(void **state)
     unlink(path);
 }
 
+static int count_pairs(void *ud, const char *key, const char *value, int line)
+{
+    int *n = ud;
+    assert_non_null(key);
+    assert_non_null(value);
+    assert_true(line >= 1);
+    (*n)++;
+    return KN_OK;
+}
+
+/* Random text built from the characters the parser treats specially:
+ * whatever the mix, it must return OK or a syntax error, never overrun
+ * (the sanitizer build checks that). */
+static void test_parse_random(void **state)
+{
+    static const char alphabet[] = "\\\\\nu\r\n=: #!\t0aF9Dd8x\xEF\xBB\xBF";
+    char text[200];
+    uint32_t seed = 0xC0FFEEu;
+    for (int round = 0; round < 5000; round++) {
+        size_t len = (size_t)(round % (int)sizeof(text));
+        for (size_t i = 0; i < len; i++) {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            text[i] = alphabet[seed % (sizeof(alphabet) - 1)];
+        }
+        int n = 0;
+        char err[128];
+        int rc = kn_props_parse_ex(text, len, count_pairs, &n, err, sizeof(err));
+        assert_true(rc == KN_OK || rc == KN_ERROR);
+    }
+}
+
 /* ---- typed values ------------------------------------------------------ */
 
 static void test_defaults(void **state)
@@ -746,6 +779,7 @@ int main(void)
         cmocka_unit_test(test_parse_escapes),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_parse_file),
+        cmocka_unit_test(test_parse_random),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_ints),
         cmocka_unit_test(test_bool_double_string_list),
