@@ -22,11 +22,6 @@ common/proto/control.pb-c.c: $(top_srcdir)/common/proto/control.proto
 	$(AM_V_GEN)$(MKDIR_P) common/proto && \
 	$(PROTOC_C) --proto_path=$(top_srcdir)/common/proto --c_out=common/proto $(top_srcdir)/common/proto/control.proto
 
-
-# Record batches (v2) and compression codecs.
-libkanal_a_SOURCES += common/record/batch.h common/record/batch.c \
-	common/record/compress.h common/record/compress.c
-
 # Kafka protocol codecs (common/protocol/).
 libkanal_a_SOURCES += \
 	common/protocol/arena.h common/protocol/arena.c \
@@ -39,6 +34,13 @@ libkanal_a_SOURCES += \
 	common/protocol/listoffsets.h common/protocol/listoffsets.c \
 	common/protocol/topics.h common/protocol/topics.c \
 	common/protocol/configs.h common/protocol/configs.c
+
+# The broker <-> controller control channel.
+libkanal_a_SOURCES += common/net/ctlchan.h common/net/ctlchan.c
+
+# Record batches (v2) and compression codecs.
+libkanal_a_SOURCES += common/record/batch.h common/record/batch.c \
+	common/record/compress.h common/record/compress.c
 
 # TLS contexts for listeners and clients (common/net/tls.h).
 libkanal_a_SOURCES += common/net/tls.h common/net/tls.c
