@@ -81,6 +81,18 @@ def expiry_by_session_takeover():
 
 
 @kh.test
+def expiry_without_reconnect():
+    out = zk_client(zk.connect("/kanal-it/noreconnect"), "expire-noreconnect")
+    kh.check_in("session EXPIRED renewed=0 loop-thread=1", out, "expiry reported")
+    kh.check_in("ok - no new session without reconnect", out, "no new session")
+    kh.check_in("expire-noreconnect: 0 failures", out, "scenario summary")
+    # The wrapper, freed inside its callback, closed the expired session;
+    # nothing of it is left.
+    out = zk_client(zk.connect(), "exists", "/kanal-it/noreconnect/x/eph")
+    kh.check_in("rc=ZNONODE", out, "ephemeral gone")
+
+
+@kh.test
 def expiry_by_zookeeper_outage():
     p = kh.start_process([client(), zk.connect("/kanal-it/outage"), "expire-outage"],
                          name="zk_client-outage", capture=True)

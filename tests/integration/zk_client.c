@@ -13,6 +13,8 @@
  *   expire-takeover expire the session by taking it over with a second
  *                   handle and closing that; expect EXPIRED, then a new
  *                   session and the ephemeral node gone until re-created
+ *   expire-noreconnect  as expire-takeover with reconnect off: the owner
+ *                   frees the wrapper from its EXPIRED callback
  *   expire-outage   print "ready", then expect DISCONNECTED and EXPIRED
  *                   while the test keeps ZooKeeper down, then a new session
  *                   once it is back
@@ -54,6 +56,7 @@ typedef struct {
     bool expired_seen;
     bool renewed_seen;
     bool done;
+    bool no_reconnect;                   /* expire-noreconnect */
     struct event *poll_ev;               /* expiry scenarios: re-check timer */
 } app_t;
 
@@ -404,6 +407,9 @@ static void recheck_ephemeral_cb(evutil_socket_t fd, short what, void *arg)
     KN_UNUSED(fd);
     KN_UNUSED(what);
     KN_UNUSED(arg);
+    if (app.no_reconnect && app.expired_seen) {
+        return;
+    }
     if (!app.renewed_seen) {
         /* Takeover scenario: no expiry yet means our handle won the
          * session back before the thief closed it; steal it again. */
@@ -442,6 +448,14 @@ static void on_session(kn_zk_t *zk, kn_zk_session_event_t ev, void *ud)
     if (ev == KN_ZK_SESSION_EXPIRED) {
         app.expired_seen = true;
         check(!kn_zk_connected(zk), "expired-not-connected");
+        if (app.no_reconnect) {
+            /* The owner gives up: freeing from inside the callback is
+             * allowed, the wrapper finishes once we return. */
+            kn_zk_free(zk);
+            app.zk = NULL;
+            app.done = true;
+            event_base_loopexit(app.base, NULL);
+        }
     } else if (ev == KN_ZK_SESSION_CONNECTED && app.expired_seen && kn_zk_session_renewed(zk)
                && !app.renewed_seen) {
         int64_t sid = kn_zk_session_id(zk, NULL, NULL);
@@ -474,7 +488,11 @@ static void scenario_expire(kn_zk_t *zk, bool takeover)
     }
     event_base_dispatch(app.base);
     check(app.expired_seen, "expiry reported");
-    check(app.renewed_seen, "renewed session reported");
+    if (app.no_reconnect) {
+        check(!app.renewed_seen, "no new session without reconnect");
+    } else {
+        check(app.renewed_seen, "renewed session reported");
+    }
     check(app.done, "scenario finished");
     event_free(app.poll_ev);
 }
@@ -499,7 +517,7 @@ int main(int argc, char **argv)
 
     if (argc < 3) {
         fprintf(stderr, "usage: zk_client CONNECT basic|multi|watch|expire-takeover|"
-                "expire-outage|exists PATH|get PATH\n");
+                "expire-noreconnect|expire-outage|exists PATH|get PATH\n");
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -526,6 +544,10 @@ int main(int argc, char **argv)
         } else if (strcmp(scenario, "watch") == 0) {
             scenario_watch(app.zk);
         } else if (strcmp(scenario, "expire-takeover") == 0) {
+            scenario_expire(app.zk, true);
+        } else if (strcmp(scenario, "expire-noreconnect") == 0) {
+            app.no_reconnect = true;
+            kn_zk_set_reconnect(app.zk, false);
             scenario_expire(app.zk, true);
         } else if (strcmp(scenario, "expire-outage") == 0) {
             scenario_expire(app.zk, false);
