@@ -18,3 +18,14 @@ bin_PROGRAMS += kanal-broker
 kanal_broker_SOURCES = broker/main.c
 kanal_broker_LDADD = libkanal_broker.a libkanal.a $(KN_COMMON_LIBS)
 # ---- end of network layer block -----------------------------------------
+
+# ---- cluster membership, metadata cache, replica manager, admin APIs ----
+libkanal_broker_a_SOURCES += \
+	broker/cluster/cluster.h broker/cluster/cluster_int.h broker/cluster/cluster.c \
+	broker/cluster/zkreg.c broker/cluster/ctlsession.c broker/cluster/mdcache.c \
+	broker/cluster/replicas.c broker/cluster/assign.c \
+	broker/cluster/admin.h broker/cluster/admin.c \
+	broker/cluster/topics.h broker/cluster/topics.c \
+	broker/handlers/cluster_handlers.h broker/handlers/metadata.c \
+	broker/handlers/admin_topics.c broker/handlers/describe_configs.c
+# ---- end of cluster block -----------------------------------------------

@@ -1,0 +1,121 @@
+/*
+ * broker/handlers/metadata.c -- Metadata (API key 3): brokers, cluster id,
+ * controller, topics with their partitions, answered from the metadata
+ * cache snapshot the controller keeps up to date.
+ *
+ * Each broker is listed with its endpoint on the listener the request came
+ * in on (a client that connected over SSL must be sent SSL addresses);
+ * brokers without that listener are left out, as Kafka does. Unknown topics
+ * are auto-created when auto.create.topics.enable is on and the client
+ * allows it (v4+ flag), answering LEADER_NOT_AVAILABLE meanwhile so the
+ * client retries.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "broker/cluster/cluster.h"
+#include "broker/cluster/topics.h"
+#include "broker/handlers/cluster_handlers.h"
+#include "log.h"
+#include "protocol/arena.h"
+#include "protocol/metadata.h"
+
+static bool is_internal_topic(const char *name)
+{
+    return strcmp(name, "__consumer_offsets") == 0 || strcmp(name, "__transaction_state") == 0;
+}
+
+static void fill_topic(kn_arena_t *a, kn_metadata_topic_t *out, const kn_md_topic_t *t)
+{
+    out->error_code = KN_ERR_NONE;
+    out->name = kn_slice_str(t->name);
+    out->is_internal = is_internal_topic(t->name);
+    out->topic_authorized_operations = INT32_MIN;
+    out->n_partitions = t->n_partitions;
+    out->partitions = kn_arena_array(a, (size_t)(t->n_partitions ? t->n_partitions : 1),
+                                     sizeof(kn_metadata_partition_t));
+    for (int i = 0; i < t->n_partitions; i++) {
+        const kn_md_partition_t *p = &t->partitions[i];
+        kn_metadata_partition_t *o = &out->partitions[i];
+        o->error_code = p->leader < 0 ? KN_ERR_LEADER_NOT_AVAILABLE : KN_ERR_NONE;
+        o->partition_index = p->partition;
+        o->leader_id = p->leader;
+        o->leader_epoch = p->leader_epoch;
+        o->n_replica_nodes = p->n_replicas;
+        o->replica_nodes = p->replicas;
+        o->n_isr_nodes = p->n_isr;
+        o->isr_nodes = p->isr;
+        o->n_offline_replicas = p->n_offline;
+        o->offline_replicas = p->offline;
+    }
+}
+
+int kn_handle_metadata(kn_req_t *req, kn_wbuf_t *resp)
+{
+    kn_cluster_t *c = req->broker->cluster;
+    int16_t ver = req->api_version;
+    kn_arena_t a;
+    kn_arena_init(&a);
+    kn_metadata_req_t mr;
+    if (kn_proto_metadata_req_decode(&req->body, ver, &mr, &a) != KN_OK) {
+        kn_arena_free(&a);
+        return KN_ERROR;
+    }
+
+    kn_md_t *md = kn_cluster_md_acquire(c);
+    kn_metadata_resp_t out;
+    memset(&out, 0, sizeof(out));
+    out.cluster_authorized_operations = INT32_MIN;
+    out.controller_id = md->controller_id;
+    out.cluster_id = kn_slice_str(md->cluster_id ? md->cluster_id : kn_cluster_id(c));
+
+    out.brokers = kn_arena_array(&a, (size_t)(md->n_brokers ? md->n_brokers : 1),
+                                 sizeof(kn_metadata_broker_t));
+    for (int i = 0; i < md->n_brokers; i++) {
+        const kn_md_endpoint_t *ep = kn_md_endpoint(&md->brokers[i], req->listener);
+        if (ep == NULL)
+            continue;
+        kn_metadata_broker_t *b = &out.brokers[out.n_brokers++];
+        b->node_id = md->brokers[i].id;
+        b->host = kn_slice_str(ep->host);
+        b->port = ep->port;
+        b->rack = kn_slice_str(md->brokers[i].rack);
+    }
+
+    if (kn_proto_metadata_all_topics(&mr, ver)) {
+        out.topics = kn_arena_array(&a, (size_t)(md->n_topics ? md->n_topics : 1),
+                                    sizeof(kn_metadata_topic_t));
+        for (int i = 0; i < md->n_topics; i++)
+            fill_topic(&a, &out.topics[out.n_topics++], &md->topics[i]);
+    } else {
+        int32_t n = mr.n_topics > 0 ? mr.n_topics : 0;
+        bool auto_create = kn_cluster_cfg_bool(c, "auto.create.topics.enable", true) &&
+                           (ver < 4 || mr.allow_auto_topic_creation);
+        out.topics = kn_arena_array(&a, (size_t)(n ? n : 1), sizeof(kn_metadata_topic_t));
+        for (int32_t i = 0; i < n; i++) {
+            kn_metadata_topic_t *o = &out.topics[out.n_topics++];
+            char *name = kn_arena_slice_strdup(&a, mr.topics[i]);
+            const kn_md_topic_t *t = name ? kn_md_topic(md, name) : NULL;
+            o->name = mr.topics[i].len >= 0 ? mr.topics[i] : kn_slice_str("");
+            o->topic_authorized_operations = INT32_MIN;
+            if (t) {
+                fill_topic(&a, o, t);
+            } else if (name == NULL ||
+                       kn_topic_name_check((const char *)mr.topics[i].ptr,
+                                           (size_t)mr.topics[i].len) != KN_ERR_NONE) {
+                o->error_code = KN_ERR_INVALID_TOPIC_EXCEPTION;
+            } else if (auto_create && !is_internal_topic(name)) {
+                kn_cluster_create_topic_async(c, name, -1, -1, 0, NULL, NULL);
+                o->error_code = KN_ERR_LEADER_NOT_AVAILABLE;
+            } else {
+                o->error_code = KN_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+            }
+        }
+    }
+
+    kn_proto_metadata_resp_encode(resp, ver, &out);
+    kn_md_release(md);
+    kn_arena_free(&a);
+    return KN_OK;
+}
