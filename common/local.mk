@@ -33,7 +33,10 @@ libkanal_a_SOURCES += \
 	common/protocol/fetch.h common/protocol/fetch.c \
 	common/protocol/listoffsets.h common/protocol/listoffsets.c \
 	common/protocol/topics.h common/protocol/topics.c \
-	common/protocol/configs.h common/protocol/configs.c
+	common/protocol/configs.h common/protocol/configs.c \
+	common/protocol/group.h common/protocol/group.c \
+	common/protocol/groupadmin.h common/protocol/groupadmin.c \
+	common/protocol/offsets.h common/protocol/offsets.c
 
 # The broker <-> controller control channel.
 libkanal_a_SOURCES += common/net/ctlchan.h common/net/ctlchan.c

@@ -10,8 +10,11 @@
 #include "protocol/apiversions.h"
 #include "protocol/configs.h"
 #include "protocol/fetch.h"
+#include "protocol/group.h"
+#include "protocol/groupadmin.h"
 #include "protocol/listoffsets.h"
 #include "protocol/metadata.h"
+#include "protocol/offsets.h"
 #include "protocol/produce.h"
 #include "protocol/topics.h"
 

@@ -1,6 +1,7 @@
 # tests/unit/protocol.mk -- unit tests for the protocol area (included by tests/local.mk).
 
-PROTO_TESTS = tests/unit/test_proto_api tests/unit/test_proto_basic
+PROTO_TESTS = tests/unit/test_proto_api tests/unit/test_proto_basic \
+	tests/unit/test_proto_admin tests/unit/test_proto_group
 
 check_PROGRAMS += $(PROTO_TESTS)
 TESTS += $(PROTO_TESTS)
@@ -12,3 +13,11 @@ tests_unit_test_proto_api_LDADD = $(KN_TEST_LIBS)
 tests_unit_test_proto_basic_SOURCES = tests/unit/test_proto_basic.c tests/unit/test_proto_util.h
 tests_unit_test_proto_basic_CFLAGS = $(KN_TEST_CFLAGS)
 tests_unit_test_proto_basic_LDADD = $(KN_TEST_LIBS)
+
+tests_unit_test_proto_admin_SOURCES = tests/unit/test_proto_admin.c tests/unit/test_proto_util.h
+tests_unit_test_proto_admin_CFLAGS = $(KN_TEST_CFLAGS)
+tests_unit_test_proto_admin_LDADD = $(KN_TEST_LIBS)
+
+tests_unit_test_proto_group_SOURCES = tests/unit/test_proto_group.c tests/unit/test_proto_util.h
+tests_unit_test_proto_group_CFLAGS = $(KN_TEST_CFLAGS)
+tests_unit_test_proto_group_LDADD = $(KN_TEST_LIBS)
