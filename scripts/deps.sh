@@ -10,7 +10,7 @@ libzookeeper-mt-dev libevent-dev libssl-dev libjansson-dev
 libprotobuf-c-dev protobuf-c-compiler zlib1g-dev liblz4-dev libzstd-dev
 libsnappy-dev libcmocka-dev librdkafka-dev
 zookeeper libslf4j-java default-jre-headless
-kcat python3 python3-confluent-kafka openssl procps iproute2
+kcat python3 python3-confluent-kafka python3-kazoo openssl procps iproute2
 "
 
 missing=""
