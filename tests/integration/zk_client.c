@@ -410,12 +410,17 @@ static void recheck_ephemeral_cb(evutil_socket_t fd, short what, void *arg)
     if (app.no_reconnect && app.expired_seen) {
         return;
     }
-    if (!app.renewed_seen) {
+    if (!app.expired_seen) {
         /* Takeover scenario: no expiry yet means our handle won the
          * session back before the thief closed it; steal it again. */
         printf("takeover retry\n");
         take_over_and_close();
         arm_recheck(3 * SESSION_TIMEOUT_MS);
+        return;
+    }
+    if (!app.renewed_seen) {
+        /* Expired; the new session is still on its way. */
+        arm_recheck(250);
         return;
     }
     rc = kn_zk_exists(app.zk, "/x/eph", NULL, NULL, NULL);
