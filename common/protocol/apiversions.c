@@ -16,8 +16,7 @@ static void io_apiversions_resp(kn_io_t *io, kn_apiversions_resp_t *m)
 {
     kn_io_i16(io, &m->error_code);
     /* An entry is 6 bytes, plus its tag byte when flexible. */
-    m->api_keys = kn_io_array(io, m->api_keys, &m->n_api_keys, sizeof(*m->api_keys),
-                              io->flex ? 7 : 6, false);
+    KN_IO_ARRAY(io, m->api_keys, m->n_api_keys, io->flex ? 7 : 6, false);
     for (int32_t i = 0; i < kn_io_count(m->n_api_keys) && kn_io_ok(io); i++) {
         kn_apiversions_key_t *k = &m->api_keys[i];
         kn_io_i16(io, &k->api_key);

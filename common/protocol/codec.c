@@ -5,13 +5,12 @@
 #include "config.h"
 #include "protocol/codec.h"
 
-void *kn_io_array(kn_io_t *io, void *cur, int32_t *n, size_t elem_size,
-                  size_t min_wire, bool nullable)
+void *kn_io_array(kn_io_t *io, int32_t *n, size_t elem_size, size_t min_wire, bool nullable)
 {
     if (io->w) {
         int32_t cnt = *n < 0 && !nullable ? 0 : *n;
         if (io->flex) kn_wbuf_carray_len(io->w, cnt); else kn_wbuf_array_len(io->w, cnt);
-        return cur;
+        return NULL;
     }
     *n = 0;
     int32_t cnt = io->flex ? kn_rbuf_carray_len(io->r, min_wire) : kn_rbuf_array_len(io->r, min_wire);
@@ -38,7 +37,7 @@ void *kn_io_array(kn_io_t *io, void *cur, int32_t *n, size_t elem_size,
 
 void kn_io_i32_array(kn_io_t *io, int32_t **v, int32_t *n, bool nullable)
 {
-    *v = kn_io_array(io, *v, n, sizeof(int32_t), 4, nullable);
+    KN_IO_ARRAY(io, *v, *n, 4, nullable);
     for (int32_t i = 0; i < kn_io_count(*n) && kn_io_ok(io); i++) {
         kn_io_i32(io, &(*v)[i]);
     }
@@ -46,7 +45,7 @@ void kn_io_i32_array(kn_io_t *io, int32_t **v, int32_t *n, bool nullable)
 
 void kn_io_str_array(kn_io_t *io, kn_slice_t **v, int32_t *n, bool nullable)
 {
-    *v = kn_io_array(io, *v, n, sizeof(kn_slice_t), io->flex ? 1 : 2, nullable);
+    KN_IO_ARRAY(io, *v, *n, io->flex ? 1 : 2, nullable);
     for (int32_t i = 0; i < kn_io_count(*n) && kn_io_ok(io); i++) {
         kn_io_str(io, &(*v)[i]);
     }

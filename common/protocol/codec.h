@@ -9,8 +9,10 @@
  * the decoder and the encoder cannot disagree about field order or version
  * gates, which is where hand-written codec pairs usually go wrong.
  *
- * Write mode never modifies the struct; public encoders cast away const
- * only to share the visitor.
+ * Write mode never stores into the struct (it may be a const object in
+ * read-only memory); public encoders cast away const only to share the
+ * visitor. Every store in a visitor is therefore guarded by read mode:
+ * the kn_io_* helpers and KN_IO_ARRAY do that themselves.
  */
 #ifndef KN_PROTOCOL_CODEC_H
 #define KN_PROTOCOL_CODEC_H
@@ -160,12 +162,19 @@ static inline void kn_io_tags(kn_io_t *io)
  * fewest bytes one element can take) and returns a zeroed arena array of
  * *n elements of elem_size (a null array, *n = -1, only when nullable;
  * otherwise the reader fails). Write mode: writes *n (a negative count as
- * null if nullable, else as empty) and returns cur. Either way, visit
- * kn_io_count(*n) elements afterwards. Usage:
- *     t->parts = kn_io_array(io, t->parts, &t->n_parts, sizeof(*t->parts), 8, false);
- *     for (int32_t i = 0; i < kn_io_count(t->n_parts) && kn_io_ok(io); i++) ... */
-void *kn_io_array(kn_io_t *io, void *cur, int32_t *n, size_t elem_size,
-                  size_t min_wire, bool nullable);
+ * null if nullable, else as empty) and returns NULL. Either way, visit
+ * kn_io_count(*n) elements afterwards. Use it through KN_IO_ARRAY, which
+ * stores the array only in read mode: in write mode the struct may be a
+ * const object and must not be written at all. */
+void *kn_io_array(kn_io_t *io, int32_t *n, size_t elem_size, size_t min_wire, bool nullable);
+
+#define KN_IO_ARRAY(io, arr, n, min_wire, nullable)                                    \
+    do {                                                                               \
+        void *kn_arr_ = kn_io_array((io), &(n), sizeof(*(arr)), (min_wire), (nullable)); \
+        if ((io)->r) {                                                                 \
+            (arr) = kn_arr_;                                                           \
+        }                                                                              \
+    } while (0)
 
 static inline int32_t kn_io_count(int32_t n) { return n < 0 ? 0 : n; }
 

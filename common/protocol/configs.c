@@ -8,8 +8,7 @@
 static void io_describeconfigs_req(kn_io_t *io, kn_describeconfigs_req_t *m)
 {
     /* type, name, null key list = 7 bytes */
-    m->resources = kn_io_array(io, m->resources, &m->n_resources, sizeof(*m->resources), 7,
-                               false);
+    KN_IO_ARRAY(io, m->resources, m->n_resources, 7, false);
     for (int32_t i = 0; i < kn_io_count(m->n_resources) && kn_io_ok(io); i++) {
         kn_describeconfigs_resource_t *res = &m->resources[i];
         kn_io_i8(io, &res->resource_type);
@@ -43,8 +42,7 @@ static void io_describeconfigs_entry(kn_io_t *io, kn_describeconfigs_entry_t *c)
     }
     kn_io_bool(io, &c->is_sensitive);
     if (io->ver >= 1) {
-        c->synonyms = kn_io_array(io, c->synonyms, &c->n_synonyms, sizeof(*c->synonyms), 5,
-                                  false);
+        KN_IO_ARRAY(io, c->synonyms, c->n_synonyms, 5, false);
         for (int32_t i = 0; i < kn_io_count(c->n_synonyms) && kn_io_ok(io); i++) {
             kn_io_str(io, &c->synonyms[i].name);
             kn_io_nstr(io, &c->synonyms[i].value);
@@ -57,7 +55,7 @@ static void io_describeconfigs_resp(kn_io_t *io, kn_describeconfigs_resp_t *m)
 {
     kn_io_i32(io, &m->throttle_time_ms);
     /* error, null message, type, name, empty configs = 11 bytes */
-    m->results = kn_io_array(io, m->results, &m->n_results, sizeof(*m->results), 11, false);
+    KN_IO_ARRAY(io, m->results, m->n_results, 11, false);
     for (int32_t i = 0; i < kn_io_count(m->n_results) && kn_io_ok(io); i++) {
         kn_describeconfigs_result_t *res = &m->results[i];
         kn_io_i16(io, &res->error_code);
@@ -66,8 +64,7 @@ static void io_describeconfigs_resp(kn_io_t *io, kn_describeconfigs_resp_t *m)
         kn_io_str(io, &res->resource_name);
         /* name, null value, three flags/source = 7 bytes (v0 and v1+ alike
          * give at least that; v1+ adds the synonym count) */
-        res->configs = kn_io_array(io, res->configs, &res->n_configs, sizeof(*res->configs), 7,
-                                   false);
+        KN_IO_ARRAY(io, res->configs, res->n_configs, 7, false);
         for (int32_t j = 0; j < kn_io_count(res->n_configs) && kn_io_ok(io); j++) {
             io_describeconfigs_entry(io, &res->configs[j]);
         }

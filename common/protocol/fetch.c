@@ -19,12 +19,11 @@ static void io_fetch_req(kn_io_t *io, kn_fetch_req_t *m)
     kn_io_i8(io, &m->isolation_level);            /* v4+ */
     kn_io_i32_if(io, io->ver >= 7, &m->session_id, 0);
     kn_io_i32_if(io, io->ver >= 7, &m->session_epoch, -1);
-    m->topics = kn_io_array(io, m->topics, &m->n_topics, sizeof(*m->topics), 6, false);
+    KN_IO_ARRAY(io, m->topics, m->n_topics, 6, false);
     for (int32_t i = 0; i < kn_io_count(m->n_topics) && kn_io_ok(io); i++) {
         kn_fetch_req_topic_t *t = &m->topics[i];
         kn_io_str(io, &t->topic);
-        t->partitions = kn_io_array(io, t->partitions, &t->n_partitions, sizeof(*t->partitions),
-                                    16, false);
+        KN_IO_ARRAY(io, t->partitions, t->n_partitions, 16, false);
         for (int32_t j = 0; j < kn_io_count(t->n_partitions) && kn_io_ok(io); j++) {
             kn_fetch_req_partition_t *p = &t->partitions[j];
             kn_io_i32(io, &p->partition);
@@ -35,8 +34,7 @@ static void io_fetch_req(kn_io_t *io, kn_fetch_req_t *m)
         }
     }
     if (io->ver >= 7) {
-        m->forgotten = kn_io_array(io, m->forgotten, &m->n_forgotten, sizeof(*m->forgotten),
-                                   6, false);
+        KN_IO_ARRAY(io, m->forgotten, m->n_forgotten, 6, false);
         for (int32_t i = 0; i < kn_io_count(m->n_forgotten) && kn_io_ok(io); i++) {
             kn_io_str(io, &m->forgotten[i].topic);
             kn_io_i32_array(io, &m->forgotten[i].partitions, &m->forgotten[i].n_partitions, false);
@@ -66,13 +64,12 @@ static void io_fetch_resp(kn_io_t *io, kn_fetch_resp_t *m)
     kn_io_i32(io, &m->throttle_time_ms);
     kn_io_i16_if(io, io->ver >= 7, &m->error_code, 0);
     kn_io_i32_if(io, io->ver >= 7, &m->session_id, 0);
-    m->topics = kn_io_array(io, m->topics, &m->n_topics, sizeof(*m->topics), 6, false);
+    KN_IO_ARRAY(io, m->topics, m->n_topics, 6, false);
     for (int32_t i = 0; i < kn_io_count(m->n_topics) && kn_io_ok(io); i++) {
         kn_fetch_resp_topic_t *t = &m->topics[i];
         kn_io_str(io, &t->topic);
         /* index, error, hwm, lso, null aborted, null records = 30 bytes */
-        t->partitions = kn_io_array(io, t->partitions, &t->n_partitions, sizeof(*t->partitions),
-                                    30, false);
+        KN_IO_ARRAY(io, t->partitions, t->n_partitions, 30, false);
         for (int32_t j = 0; j < kn_io_count(t->n_partitions) && kn_io_ok(io); j++) {
             kn_fetch_resp_partition_t *p = &t->partitions[j];
             kn_io_i32(io, &p->partition_index);
@@ -80,7 +77,7 @@ static void io_fetch_resp(kn_io_t *io, kn_fetch_resp_t *m)
             kn_io_i64(io, &p->high_watermark);
             kn_io_i64(io, &p->last_stable_offset);     /* v4+ */
             kn_io_i64_if(io, io->ver >= 5, &p->log_start_offset, -1);
-            p->aborted = kn_io_array(io, p->aborted, &p->n_aborted, sizeof(*p->aborted), 16, true);
+            KN_IO_ARRAY(io, p->aborted, p->n_aborted, 16, true);
             for (int32_t k = 0; k < kn_io_count(p->n_aborted) && kn_io_ok(io); k++) {
                 kn_io_i64(io, &p->aborted[k].producer_id);
                 kn_io_i64(io, &p->aborted[k].first_offset);

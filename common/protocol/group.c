@@ -34,8 +34,7 @@ static void io_joingroup_req(kn_io_t *io, kn_joingroup_req_t *m)
     kn_io_nstr_if(io, io->ver >= 5, &m->group_instance_id);
     kn_io_str(io, &m->protocol_type);
     /* name + empty metadata = 6 bytes */
-    m->protocols = kn_io_array(io, m->protocols, &m->n_protocols, sizeof(*m->protocols), 6,
-                               false);
+    KN_IO_ARRAY(io, m->protocols, m->n_protocols, 6, false);
     for (int32_t i = 0; i < kn_io_count(m->n_protocols) && kn_io_ok(io); i++) {
         kn_io_str(io, &m->protocols[i].name);
         kn_io_bytes(io, &m->protocols[i].metadata, false);
@@ -50,7 +49,7 @@ static void io_joingroup_resp(kn_io_t *io, kn_joingroup_resp_t *m)
     kn_io_str(io, &m->protocol_name);
     kn_io_str(io, &m->leader);
     kn_io_str(io, &m->member_id);
-    m->members = kn_io_array(io, m->members, &m->n_members, sizeof(*m->members), 6, false);
+    KN_IO_ARRAY(io, m->members, m->n_members, 6, false);
     for (int32_t i = 0; i < kn_io_count(m->n_members) && kn_io_ok(io); i++) {
         kn_io_str(io, &m->members[i].member_id);
         kn_io_nstr_if(io, io->ver >= 5, &m->members[i].group_instance_id);
@@ -66,8 +65,7 @@ static void io_syncgroup_req(kn_io_t *io, kn_syncgroup_req_t *m)
     kn_io_i32(io, &m->generation_id);
     kn_io_str(io, &m->member_id);
     kn_io_nstr_if(io, io->ver >= 3, &m->group_instance_id);
-    m->assignments = kn_io_array(io, m->assignments, &m->n_assignments,
-                                 sizeof(*m->assignments), 6, false);
+    KN_IO_ARRAY(io, m->assignments, m->n_assignments, 6, false);
     for (int32_t i = 0; i < kn_io_count(m->n_assignments) && kn_io_ok(io); i++) {
         kn_io_str(io, &m->assignments[i].member_id);
         kn_io_bytes(io, &m->assignments[i].assignment, false);
@@ -114,7 +112,7 @@ static void io_leavegroup_req(kn_io_t *io, kn_leavegroup_req_t *m)
         return;
     }
     /* member id + null instance id = 4 bytes */
-    m->members = kn_io_array(io, m->members, &m->n_members, sizeof(*m->members), 4, false);
+    KN_IO_ARRAY(io, m->members, m->n_members, 4, false);
     for (int32_t i = 0; i < kn_io_count(m->n_members) && kn_io_ok(io); i++) {
         kn_io_str(io, &m->members[i].member_id);
         kn_io_nstr(io, &m->members[i].group_instance_id);
@@ -130,7 +128,7 @@ static void io_leavegroup_resp(kn_io_t *io, kn_leavegroup_resp_t *m)
     kn_io_i16(io, &m->error_code);
     if (io->ver >= 3) {
         /* member id + null instance id + error = 6 bytes */
-        m->members = kn_io_array(io, m->members, &m->n_members, sizeof(*m->members), 6, false);
+        KN_IO_ARRAY(io, m->members, m->n_members, 6, false);
         for (int32_t i = 0; i < kn_io_count(m->n_members) && kn_io_ok(io); i++) {
             kn_io_str(io, &m->members[i].member_id);
             kn_io_nstr(io, &m->members[i].group_instance_id);

@@ -19,7 +19,7 @@ static void io_listgroups_resp(kn_io_t *io, kn_listgroups_resp_t *m)
 {
     kn_io_i32_if(io, io->ver >= 1, &m->throttle_time_ms, 0);
     kn_io_i16(io, &m->error_code);
-    m->groups = kn_io_array(io, m->groups, &m->n_groups, sizeof(*m->groups), 4, false);
+    KN_IO_ARRAY(io, m->groups, m->n_groups, 4, false);
     for (int32_t i = 0; i < kn_io_count(m->n_groups) && kn_io_ok(io); i++) {
         kn_io_str(io, &m->groups[i].group_id);
         kn_io_str(io, &m->groups[i].protocol_type);
@@ -48,7 +48,7 @@ static void io_describegroups_resp(kn_io_t *io, kn_describegroups_resp_t *m)
 {
     kn_io_i32_if(io, io->ver >= 1, &m->throttle_time_ms, 0);
     /* error, four strings, empty members = 14 bytes */
-    m->groups = kn_io_array(io, m->groups, &m->n_groups, sizeof(*m->groups), 14, false);
+    KN_IO_ARRAY(io, m->groups, m->n_groups, 14, false);
     for (int32_t i = 0; i < kn_io_count(m->n_groups) && kn_io_ok(io); i++) {
         kn_describegroups_group_t *g = &m->groups[i];
         kn_io_i16(io, &g->error_code);
@@ -57,7 +57,7 @@ static void io_describegroups_resp(kn_io_t *io, kn_describegroups_resp_t *m)
         kn_io_str(io, &g->protocol_type);
         kn_io_str(io, &g->protocol_data);
         /* four strings + two empty byte blobs = 14 bytes */
-        g->members = kn_io_array(io, g->members, &g->n_members, sizeof(*g->members), 14, false);
+        KN_IO_ARRAY(io, g->members, g->n_members, 14, false);
         for (int32_t j = 0; j < kn_io_count(g->n_members) && kn_io_ok(io); j++) {
             io_describegroups_member(io, &g->members[j]);
         }
@@ -76,7 +76,7 @@ static void io_deletegroups_req(kn_io_t *io, kn_deletegroups_req_t *m)
 static void io_deletegroups_resp(kn_io_t *io, kn_deletegroups_resp_t *m)
 {
     kn_io_i32(io, &m->throttle_time_ms);
-    m->results = kn_io_array(io, m->results, &m->n_results, sizeof(*m->results), 4, false);
+    KN_IO_ARRAY(io, m->results, m->n_results, 4, false);
     for (int32_t i = 0; i < kn_io_count(m->n_results) && kn_io_ok(io); i++) {
         kn_io_str(io, &m->results[i].group_id);
         kn_io_i16(io, &m->results[i].error_code);

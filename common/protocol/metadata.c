@@ -8,7 +8,7 @@
 static void io_metadata_req(kn_io_t *io, kn_metadata_req_t *m)
 {
     /* v0 has no null list; v1+ uses null for "all topics". */
-    m->topics = kn_io_array(io, m->topics, &m->n_topics, sizeof(*m->topics), 2, io->ver >= 1);
+    KN_IO_ARRAY(io, m->topics, m->n_topics, 2, io->ver >= 1);
     for (int32_t i = 0; i < kn_io_count(m->n_topics) && kn_io_ok(io); i++) {
         kn_io_str(io, &m->topics[i]);
     }
@@ -36,8 +36,7 @@ static void io_metadata_topic(kn_io_t *io, kn_metadata_topic_t *t)
     kn_io_str(io, &t->name);
     kn_io_bool_if(io, io->ver >= 1, &t->is_internal, false);
     /* error + index + leader + two empty arrays = 18 bytes at least */
-    t->partitions = kn_io_array(io, t->partitions, &t->n_partitions, sizeof(*t->partitions),
-                                18, false);
+    KN_IO_ARRAY(io, t->partitions, t->n_partitions, 18, false);
     for (int32_t i = 0; i < kn_io_count(t->n_partitions) && kn_io_ok(io); i++) {
         io_metadata_partition(io, &t->partitions[i]);
     }
@@ -47,7 +46,7 @@ static void io_metadata_topic(kn_io_t *io, kn_metadata_topic_t *t)
 static void io_metadata_resp(kn_io_t *io, kn_metadata_resp_t *m)
 {
     kn_io_i32_if(io, io->ver >= 3, &m->throttle_time_ms, 0);
-    m->brokers = kn_io_array(io, m->brokers, &m->n_brokers, sizeof(*m->brokers), 10, false);
+    KN_IO_ARRAY(io, m->brokers, m->n_brokers, 10, false);
     for (int32_t i = 0; i < kn_io_count(m->n_brokers) && kn_io_ok(io); i++) {
         kn_metadata_broker_t *b = &m->brokers[i];
         kn_io_i32(io, &b->node_id);
@@ -57,7 +56,7 @@ static void io_metadata_resp(kn_io_t *io, kn_metadata_resp_t *m)
     }
     kn_io_nstr_if(io, io->ver >= 2, &m->cluster_id);
     kn_io_i32_if(io, io->ver >= 1, &m->controller_id, -1);
-    m->topics = kn_io_array(io, m->topics, &m->n_topics, sizeof(*m->topics), 8, false);
+    KN_IO_ARRAY(io, m->topics, m->n_topics, 8, false);
     for (int32_t i = 0; i < kn_io_count(m->n_topics) && kn_io_ok(io); i++) {
         io_metadata_topic(io, &m->topics[i]);
     }

@@ -13,13 +13,12 @@ static void io_offsetcommit_req(kn_io_t *io, kn_offsetcommit_req_t *m)
     kn_io_str(io, &m->member_id);                      /* v1+ */
     kn_io_nstr_if(io, io->ver >= 7, &m->group_instance_id);
     kn_io_i64_if(io, io->ver >= 2 && io->ver <= 4, &m->retention_time_ms, -1);
-    m->topics = kn_io_array(io, m->topics, &m->n_topics, sizeof(*m->topics), 6, false);
+    KN_IO_ARRAY(io, m->topics, m->n_topics, 6, false);
     for (int32_t i = 0; i < kn_io_count(m->n_topics) && kn_io_ok(io); i++) {
         kn_offsetcommit_req_topic_t *t = &m->topics[i];
         kn_io_str(io, &t->name);
         /* index, offset, null metadata = 14 bytes */
-        t->partitions = kn_io_array(io, t->partitions, &t->n_partitions, sizeof(*t->partitions),
-                                    14, false);
+        KN_IO_ARRAY(io, t->partitions, t->n_partitions, 14, false);
         for (int32_t j = 0; j < kn_io_count(t->n_partitions) && kn_io_ok(io); j++) {
             kn_offsetcommit_req_partition_t *p = &t->partitions[j];
             kn_io_i32(io, &p->partition_index);
@@ -33,12 +32,11 @@ static void io_offsetcommit_req(kn_io_t *io, kn_offsetcommit_req_t *m)
 static void io_offsetcommit_resp(kn_io_t *io, kn_offsetcommit_resp_t *m)
 {
     kn_io_i32_if(io, io->ver >= 3, &m->throttle_time_ms, 0);
-    m->topics = kn_io_array(io, m->topics, &m->n_topics, sizeof(*m->topics), 6, false);
+    KN_IO_ARRAY(io, m->topics, m->n_topics, 6, false);
     for (int32_t i = 0; i < kn_io_count(m->n_topics) && kn_io_ok(io); i++) {
         kn_offsetcommit_resp_topic_t *t = &m->topics[i];
         kn_io_str(io, &t->name);
-        t->partitions = kn_io_array(io, t->partitions, &t->n_partitions, sizeof(*t->partitions),
-                                    6, false);
+        KN_IO_ARRAY(io, t->partitions, t->n_partitions, 6, false);
         for (int32_t j = 0; j < kn_io_count(t->n_partitions) && kn_io_ok(io); j++) {
             kn_io_i32(io, &t->partitions[j].partition_index);
             kn_io_i16(io, &t->partitions[j].error_code);
@@ -52,7 +50,7 @@ static void io_offsetfetch_req(kn_io_t *io, kn_offsetfetch_req_t *m)
 {
     kn_io_str(io, &m->group_id);
     /* v2+ accepts a null list: every partition the group committed. */
-    m->topics = kn_io_array(io, m->topics, &m->n_topics, sizeof(*m->topics), 6, io->ver >= 2);
+    KN_IO_ARRAY(io, m->topics, m->n_topics, 6, io->ver >= 2);
     for (int32_t i = 0; i < kn_io_count(m->n_topics) && kn_io_ok(io); i++) {
         kn_io_str(io, &m->topics[i].name);
         kn_io_i32_array(io, &m->topics[i].partition_indexes, &m->topics[i].n_partition_indexes,
@@ -63,13 +61,12 @@ static void io_offsetfetch_req(kn_io_t *io, kn_offsetfetch_req_t *m)
 static void io_offsetfetch_resp(kn_io_t *io, kn_offsetfetch_resp_t *m)
 {
     kn_io_i32_if(io, io->ver >= 3, &m->throttle_time_ms, 0);
-    m->topics = kn_io_array(io, m->topics, &m->n_topics, sizeof(*m->topics), 6, false);
+    KN_IO_ARRAY(io, m->topics, m->n_topics, 6, false);
     for (int32_t i = 0; i < kn_io_count(m->n_topics) && kn_io_ok(io); i++) {
         kn_offsetfetch_resp_topic_t *t = &m->topics[i];
         kn_io_str(io, &t->name);
         /* index, offset, null metadata, error = 16 bytes */
-        t->partitions = kn_io_array(io, t->partitions, &t->n_partitions, sizeof(*t->partitions),
-                                    16, false);
+        KN_IO_ARRAY(io, t->partitions, t->n_partitions, 16, false);
         for (int32_t j = 0; j < kn_io_count(t->n_partitions) && kn_io_ok(io); j++) {
             kn_offsetfetch_resp_partition_t *p = &t->partitions[j];
             kn_io_i32(io, &p->partition_index);
@@ -87,12 +84,11 @@ KN_PROTO_DEFINE(offsetfetch, KN_API_OFFSET_FETCH, KN_OFFSETFETCH_MIN, KN_OFFSETF
 static void io_offsetforleaderepoch_req(kn_io_t *io, kn_offsetforleaderepoch_req_t *m)
 {
     kn_io_i32_if(io, io->ver >= 3, &m->replica_id, -2);
-    m->topics = kn_io_array(io, m->topics, &m->n_topics, sizeof(*m->topics), 6, false);
+    KN_IO_ARRAY(io, m->topics, m->n_topics, 6, false);
     for (int32_t i = 0; i < kn_io_count(m->n_topics) && kn_io_ok(io); i++) {
         kn_offsetforleaderepoch_req_topic_t *t = &m->topics[i];
         kn_io_str(io, &t->topic);
-        t->partitions = kn_io_array(io, t->partitions, &t->n_partitions, sizeof(*t->partitions),
-                                    8, false);
+        KN_IO_ARRAY(io, t->partitions, t->n_partitions, 8, false);
         for (int32_t j = 0; j < kn_io_count(t->n_partitions) && kn_io_ok(io); j++) {
             kn_io_i32(io, &t->partitions[j].partition);
             kn_io_i32_if(io, io->ver >= 2, &t->partitions[j].current_leader_epoch, -1);
@@ -104,12 +100,11 @@ static void io_offsetforleaderepoch_req(kn_io_t *io, kn_offsetforleaderepoch_req
 static void io_offsetforleaderepoch_resp(kn_io_t *io, kn_offsetforleaderepoch_resp_t *m)
 {
     kn_io_i32_if(io, io->ver >= 2, &m->throttle_time_ms, 0);
-    m->topics = kn_io_array(io, m->topics, &m->n_topics, sizeof(*m->topics), 6, false);
+    KN_IO_ARRAY(io, m->topics, m->n_topics, 6, false);
     for (int32_t i = 0; i < kn_io_count(m->n_topics) && kn_io_ok(io); i++) {
         kn_offsetforleaderepoch_resp_topic_t *t = &m->topics[i];
         kn_io_str(io, &t->topic);
-        t->partitions = kn_io_array(io, t->partitions, &t->n_partitions, sizeof(*t->partitions),
-                                    14, false);
+        KN_IO_ARRAY(io, t->partitions, t->n_partitions, 14, false);
         for (int32_t j = 0; j < kn_io_count(t->n_partitions) && kn_io_ok(io); j++) {
             kn_offsetforleaderepoch_resp_partition_t *p = &t->partitions[j];
             kn_io_i16(io, &p->error_code);

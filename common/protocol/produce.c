@@ -12,13 +12,12 @@ static void io_produce_req(kn_io_t *io, kn_produce_req_t *m)
     kn_io_i16(io, &m->acks);
     kn_io_i32(io, &m->timeout_ms);
     /* name + empty partition array = 6 bytes */
-    m->topics = kn_io_array(io, m->topics, &m->n_topics, sizeof(*m->topics), 6, false);
+    KN_IO_ARRAY(io, m->topics, m->n_topics, 6, false);
     for (int32_t i = 0; i < kn_io_count(m->n_topics) && kn_io_ok(io); i++) {
         kn_produce_req_topic_t *t = &m->topics[i];
         kn_io_str(io, &t->name);
         /* index + null records = 8 bytes */
-        t->partitions = kn_io_array(io, t->partitions, &t->n_partitions, sizeof(*t->partitions),
-                                    8, false);
+        KN_IO_ARRAY(io, t->partitions, t->n_partitions, 8, false);
         for (int32_t j = 0; j < kn_io_count(t->n_partitions) && kn_io_ok(io); j++) {
             kn_io_i32(io, &t->partitions[j].index);
             kn_io_bytes(io, &t->partitions[j].records, true);
@@ -28,12 +27,11 @@ static void io_produce_req(kn_io_t *io, kn_produce_req_t *m)
 
 static void io_produce_resp(kn_io_t *io, kn_produce_resp_t *m)
 {
-    m->topics = kn_io_array(io, m->topics, &m->n_topics, sizeof(*m->topics), 6, false);
+    KN_IO_ARRAY(io, m->topics, m->n_topics, 6, false);
     for (int32_t i = 0; i < kn_io_count(m->n_topics) && kn_io_ok(io); i++) {
         kn_produce_resp_topic_t *t = &m->topics[i];
         kn_io_str(io, &t->name);
-        t->partitions = kn_io_array(io, t->partitions, &t->n_partitions, sizeof(*t->partitions),
-                                    14, false);
+        KN_IO_ARRAY(io, t->partitions, t->n_partitions, 14, false);
         for (int32_t j = 0; j < kn_io_count(t->n_partitions) && kn_io_ok(io); j++) {
             kn_produce_resp_partition_t *p = &t->partitions[j];
             kn_io_i32(io, &p->index);

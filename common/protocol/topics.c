@@ -9,20 +9,19 @@
 static void io_createtopics_req(kn_io_t *io, kn_createtopics_req_t *m)
 {
     /* name, partitions, rf, two empty arrays = 16 bytes */
-    m->topics = kn_io_array(io, m->topics, &m->n_topics, sizeof(*m->topics), 16, false);
+    KN_IO_ARRAY(io, m->topics, m->n_topics, 16, false);
     for (int32_t i = 0; i < kn_io_count(m->n_topics) && kn_io_ok(io); i++) {
         kn_createtopics_topic_t *t = &m->topics[i];
         kn_io_str(io, &t->name);
         kn_io_i32(io, &t->num_partitions);
         kn_io_i16(io, &t->replication_factor);
-        t->assignments = kn_io_array(io, t->assignments, &t->n_assignments,
-                                     sizeof(*t->assignments), 8, false);
+        KN_IO_ARRAY(io, t->assignments, t->n_assignments, 8, false);
         for (int32_t j = 0; j < kn_io_count(t->n_assignments) && kn_io_ok(io); j++) {
             kn_createtopics_assignment_t *as = &t->assignments[j];
             kn_io_i32(io, &as->partition_index);
             kn_io_i32_array(io, &as->broker_ids, &as->n_broker_ids, false);
         }
-        t->configs = kn_io_array(io, t->configs, &t->n_configs, sizeof(*t->configs), 4, false);
+        KN_IO_ARRAY(io, t->configs, t->n_configs, 4, false);
         for (int32_t j = 0; j < kn_io_count(t->n_configs) && kn_io_ok(io); j++) {
             kn_io_str(io, &t->configs[j].name);
             kn_io_nstr(io, &t->configs[j].value);
@@ -35,7 +34,7 @@ static void io_createtopics_req(kn_io_t *io, kn_createtopics_req_t *m)
 static void io_createtopics_resp(kn_io_t *io, kn_createtopics_resp_t *m)
 {
     kn_io_i32_if(io, io->ver >= 2, &m->throttle_time_ms, 0);
-    m->topics = kn_io_array(io, m->topics, &m->n_topics, sizeof(*m->topics), 4, false);
+    KN_IO_ARRAY(io, m->topics, m->n_topics, 4, false);
     for (int32_t i = 0; i < kn_io_count(m->n_topics) && kn_io_ok(io); i++) {
         kn_createtopics_result_t *t = &m->topics[i];
         kn_io_str(io, &t->name);
@@ -55,8 +54,7 @@ static void io_deletetopics_req(kn_io_t *io, kn_deletetopics_req_t *m)
 static void io_deletetopics_resp(kn_io_t *io, kn_deletetopics_resp_t *m)
 {
     kn_io_i32_if(io, io->ver >= 1, &m->throttle_time_ms, 0);
-    m->responses = kn_io_array(io, m->responses, &m->n_responses, sizeof(*m->responses), 4,
-                               false);
+    KN_IO_ARRAY(io, m->responses, m->n_responses, 4, false);
     for (int32_t i = 0; i < kn_io_count(m->n_responses) && kn_io_ok(io); i++) {
         kn_io_str(io, &m->responses[i].name);
         kn_io_i16(io, &m->responses[i].error_code);
@@ -68,13 +66,12 @@ KN_PROTO_DEFINE(deletetopics, KN_API_DELETE_TOPICS, KN_DELETETOPICS_MIN, KN_DELE
 static void io_createpartitions_req(kn_io_t *io, kn_createpartitions_req_t *m)
 {
     /* name, count, null assignments = 10 bytes */
-    m->topics = kn_io_array(io, m->topics, &m->n_topics, sizeof(*m->topics), 10, false);
+    KN_IO_ARRAY(io, m->topics, m->n_topics, 10, false);
     for (int32_t i = 0; i < kn_io_count(m->n_topics) && kn_io_ok(io); i++) {
         kn_createpartitions_topic_t *t = &m->topics[i];
         kn_io_str(io, &t->name);
         kn_io_i32(io, &t->count);
-        t->assignments = kn_io_array(io, t->assignments, &t->n_assignments,
-                                     sizeof(*t->assignments), 4, true);
+        KN_IO_ARRAY(io, t->assignments, t->n_assignments, 4, true);
         for (int32_t j = 0; j < kn_io_count(t->n_assignments) && kn_io_ok(io); j++) {
             kn_io_i32_array(io, &t->assignments[j].broker_ids, &t->assignments[j].n_broker_ids,
                             false);
@@ -87,7 +84,7 @@ static void io_createpartitions_req(kn_io_t *io, kn_createpartitions_req_t *m)
 static void io_createpartitions_resp(kn_io_t *io, kn_createpartitions_resp_t *m)
 {
     kn_io_i32(io, &m->throttle_time_ms);
-    m->results = kn_io_array(io, m->results, &m->n_results, sizeof(*m->results), 6, false);
+    KN_IO_ARRAY(io, m->results, m->n_results, 6, false);
     for (int32_t i = 0; i < kn_io_count(m->n_results) && kn_io_ok(io); i++) {
         kn_io_str(io, &m->results[i].name);
         kn_io_i16(io, &m->results[i].error_code);

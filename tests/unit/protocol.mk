@@ -1,7 +1,7 @@
 # tests/unit/protocol.mk -- unit tests for the protocol area (included by tests/local.mk).
 
 PROTO_TESTS = tests/unit/test_proto_api tests/unit/test_proto_basic \
-	tests/unit/test_proto_admin tests/unit/test_proto_group
+	tests/unit/test_proto_admin tests/unit/test_proto_group tests/unit/test_proto_fuzz
 
 check_PROGRAMS += $(PROTO_TESTS)
 TESTS += $(PROTO_TESTS)
@@ -21,3 +21,7 @@ tests_unit_test_proto_admin_LDADD = $(KN_TEST_LIBS)
 tests_unit_test_proto_group_SOURCES = tests/unit/test_proto_group.c tests/unit/test_proto_util.h
 tests_unit_test_proto_group_CFLAGS = $(KN_TEST_CFLAGS)
 tests_unit_test_proto_group_LDADD = $(KN_TEST_LIBS)
+
+tests_unit_test_proto_fuzz_SOURCES = tests/unit/test_proto_fuzz.c tests/unit/test_proto_util.h
+tests_unit_test_proto_fuzz_CFLAGS = $(KN_TEST_CFLAGS)
+tests_unit_test_proto_fuzz_LDADD = $(KN_TEST_LIBS)
