@@ -10,3 +10,13 @@ tests_integration_zk_client_SOURCES = tests/integration/zk_client.c
 tests_integration_zk_client_LDADD = libkanal.a $(KN_COMMON_LIBS)
 
 EXTRA_DIST += tests/integration/test_zk.py
+
+# fake_broker: a stand-in broker (control channel) and ZooKeeper tool for
+# test_controller.py.
+check_PROGRAMS += tests/integration/fake_broker
+tests_integration_fake_broker_SOURCES = tests/integration/fake_broker.c
+tests_integration_fake_broker_LDADD = libkncontroller.a libkanal.a $(KN_COMMON_LIBS)
+EXTRA_DIST += tests/integration/test_controller.py
+
+# test_cluster.py: broker membership, metadata and topic admin APIs.
+EXTRA_DIST += tests/integration/test_cluster.py
