@@ -467,7 +467,11 @@ static void zk_deliver_session(kn_zk_t *zk, kn_zk_qev_t *q)
         zk->cb(zk, q->sev, zk->ud);
     }
     if (q->sev == KN_ZK_SESSION_EXPIRED && !zk->free_requested) {
-        if (zk->reconnect) {
+        bool reconnect;
+        pthread_mutex_lock(&zk->mu);
+        reconnect = zk->reconnect;
+        pthread_mutex_unlock(&zk->mu);
+        if (reconnect) {
             zk_renew(zk);
         } else {
             zk_close_handle(zk);
