@@ -157,15 +157,16 @@ class Process:
         if env:
             full_env.update(env)
         self._log = open(self.log_path, "ab")
+        try:
+            self.popen = subprocess.Popen(
+                self.argv, stdout=subprocess.PIPE if capture else self._log,
+                stderr=subprocess.STDOUT, env=full_env, cwd=cwd, stdin=subprocess.DEVNULL)
+        except OSError as e:
+            self._log.close()
+            raise TestFailure("cannot start %s: %s" % (self.argv[0], e))
         if capture:
-            self.popen = subprocess.Popen(self.argv, stdout=subprocess.PIPE,
-                                          stderr=subprocess.STDOUT, env=full_env, cwd=cwd,
-                                          stdin=subprocess.DEVNULL)
             self._reader = threading.Thread(target=self._read, daemon=True)
             self._reader.start()
-        else:
-            self.popen = subprocess.Popen(self.argv, stdout=self._log, stderr=subprocess.STDOUT,
-                                          env=full_env, cwd=cwd, stdin=subprocess.DEVNULL)
         self.pid = self.popen.pid
 
     def _read(self):
