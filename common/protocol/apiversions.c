@@ -47,3 +47,21 @@ bool kn_proto_apiversions_name_valid(kn_slice_t s)
     }
     return true;
 }
+
+int32_t kn_proto_apiversions_fill(kn_apiversions_key_t *out, int32_t cap,
+                                  bool (*has_handler)(int16_t key, void *arg), void *arg)
+{
+    size_t n = 0;
+    const kn_api_range_t *t = kn_proto_api_table(&n);
+    int32_t k = 0;
+    for (size_t i = 0; i < n && k < cap; i++) {
+        if (!t[i].has_codec || (has_handler != NULL && !has_handler(t[i].key, arg))) {
+            continue;
+        }
+        out[k].api_key = t[i].key;
+        out[k].min_version = t[i].min;
+        out[k].max_version = t[i].max;
+        k++;
+    }
+    return k;
+}

@@ -42,4 +42,10 @@ KN_PROTO_DECLARE(apiversions);
  * INVALID_REQUEST). */
 bool kn_proto_apiversions_name_valid(kn_slice_t s);
 
+/* Fill out[0..cap) with the advertised rows of the recommended table
+ * (api.h) that have a codec and for which has_handler(key, arg) is true
+ * (NULL = all). Returns the number of rows written. */
+int32_t kn_proto_apiversions_fill(kn_apiversions_key_t *out, int32_t cap,
+                                  bool (*has_handler)(int16_t key, void *arg), void *arg);
+
 #endif /* KN_PROTOCOL_APIVERSIONS_H */

@@ -104,6 +104,14 @@ static inline void kn_io_bool_if(kn_io_t *io, bool cond, bool *v, bool def)
     if (cond) kn_io_bool(io, v); else if (io->r) *v = def;
 }
 
+/* Length of a string to write: STRING has an int16 length, so a longer
+ * value is cut at INT16_MAX rather than producing a corrupt frame (no
+ * legitimate Kafka string comes near that). */
+static inline int32_t kn_io_str_len(const kn_slice_t *s)
+{
+    return s->len <= 0 ? 0 : s->len > INT16_MAX ? INT16_MAX : s->len;
+}
+
 /* STRING: a null slice is written as "" since the type cannot be null. */
 static inline void kn_io_str(kn_io_t *io, kn_slice_t *s)
 {
@@ -112,7 +120,7 @@ static inline void kn_io_str(kn_io_t *io, kn_slice_t *s)
         return;
     }
     const char *p = s->len > 0 ? (const char *)s->ptr : "";
-    int32_t n = s->len > 0 ? s->len : 0;
+    int32_t n = kn_io_str_len(s);
     if (io->flex) kn_wbuf_cstring(io->w, p, n); else kn_wbuf_string(io->w, p, n);
 }
 
@@ -124,7 +132,7 @@ static inline void kn_io_nstr(kn_io_t *io, kn_slice_t *s)
         return;
     }
     const char *p = s->len < 0 ? NULL : s->len > 0 ? (const char *)s->ptr : "";
-    int32_t n = s->len > 0 ? s->len : 0;
+    int32_t n = kn_io_str_len(s);
     if (io->flex) kn_wbuf_cstring(io->w, p, n); else kn_wbuf_string(io->w, p, n);
 }
 

@@ -124,6 +124,26 @@ static void test_deletetopics(void **state)
         kn_test_roundtrip(enc_dt_req, dec_dt_req, &req, sizeof(req), v, NULL);
         kn_test_roundtrip(enc_dt_resp, dec_dt_resp, &resp, sizeof(resp), v, check_dt_resp);
     }
+    /* A string longer than an int16 length can say is cut, never wrapped
+     * into a corrupt frame. */
+    char *lng = malloc(40000);
+    memset(lng, 'x', 40000);
+    kn_slice_t big[] = { { (const uint8_t *)lng, 40000 } };
+    kn_deletetopics_req_t breq = { 1, big, 0 };
+    kn_wbuf_init(&w, 0);
+    kn_proto_deletetopics_req_encode(&w, 0, &breq);
+    assert_int_equal(w.len, 4 + 2 + INT16_MAX + 4);
+    kn_deletetopics_req_t bout;
+    kn_arena_t a;
+    kn_arena_init(&a);
+    kn_rbuf_t r;
+    kn_rbuf_init(&r, w.data, w.len);
+    assert_int_equal(kn_proto_deletetopics_req_decode(&r, 0, &bout, &a), KN_OK);
+    assert_int_equal(bout.topic_names[0].len, INT16_MAX);
+    kn_arena_free(&a);
+    kn_wbuf_free(&w);
+    free(lng);
+
     /* A topic-name length of -1 is not a STRING. */
     static const uint8_t bad[] = { 0, 0, 0, 1, 0xff, 0xff, 0, 0, 0x03, 0xe8 };
     kn_deletetopics_req_t out;

@@ -124,6 +124,40 @@ static void test_apiversions_response(void **state)
     kn_wbuf_free(&w);
 }
 
+static bool only_even_keys(int16_t key, void *arg)
+{
+    int *calls = arg;
+    (*calls)++;
+    return key % 2 == 0;
+}
+
+static void test_apiversions_fill(void **state)
+{
+    (void)state;
+    kn_apiversions_key_t rows[64];
+    int32_t n = kn_proto_apiversions_fill(rows, 64, NULL, NULL);
+    assert_true(n >= 20);
+    bool saw_apiv = false;
+    for (int32_t i = 0; i < n; i++) {
+        assert_non_null(kn_proto_api_range(rows[i].api_key));
+        assert_int_not_equal(rows[i].api_key, KN_API_SASL_HANDSHAKE);   /* no codec */
+        if (rows[i].api_key == KN_API_API_VERSIONS) {
+            saw_apiv = true;
+            assert_int_equal(rows[i].min_version, 0);
+            assert_int_equal(rows[i].max_version, 3);
+        }
+    }
+    assert_true(saw_apiv);
+    int calls = 0;
+    int32_t even = kn_proto_apiversions_fill(rows, 64, only_even_keys, &calls);
+    assert_int_equal(calls, n);
+    assert_true(even > 0 && even < n);
+    for (int32_t i = 0; i < even; i++) {
+        assert_int_equal(rows[i].api_key % 2, 0);
+    }
+    assert_int_equal(kn_proto_apiversions_fill(rows, 2, NULL, NULL), 2);
+}
+
 /* ---- Metadata ----------------------------------------------------------- */
 
 static void test_metadata_request(void **state)
@@ -550,6 +584,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_apiversions_v3_request),
         cmocka_unit_test(test_apiversions_response),
+        cmocka_unit_test(test_apiversions_fill),
         cmocka_unit_test(test_metadata_request),
         cmocka_unit_test(test_metadata_response),
         cmocka_unit_test(test_produce_request),
