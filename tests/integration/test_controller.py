@@ -240,6 +240,16 @@ def topic_assignment_broker_death_and_return():
              "returning ISR member told it leads")
     ctl.expect(r"broker 2 is gone")
 
+    # Partitions added to the assignment (CreatePartitions) get a state.
+    zk_do(connect, "set", "/brokers/topics/orders",
+          json.dumps({"version": 2, "partitions": {"0": [1, 2], "1": [2, 1], "2": [2, 1]}}))
+    s2 = wait_state(connect, "orders", 2, lambda j: True, "orders-2 state")
+    kh.check_eq((s2["leader"], s2["isr"], s2["leader_epoch"]), (2, [2, 1], 0), "orders-2 state")
+    wait_msg(b2, "LeaderAndIsr", lambda m: (find_part(m, "orders", 2) or {}).get("is_new"),
+             "LeaderAndIsr for the new partition")
+    # A clean stop; under the sanitizers a leak would make this non-zero.
+    kh.check_eq(ctl.stop(), 0, "controller exit status")
+
 
 @kh.test
 def unclean_election_when_enabled():
@@ -361,6 +371,8 @@ def deposed_controller_is_fenced():
     kh.check_eq(active_controller(connect), 2, "controller 2 still active")
     kh.check_eq(zk_get(connect, "/controller_epoch")[0], "2", "epoch unchanged")
     kh.check("IGNORED" not in b1.output(), "no stale message reached the broker")
+    kh.check_eq(c1.stop(), 0, "resigned controller exits cleanly")
+    kh.check_eq(c2.stop(), 0, "active controller exits cleanly")
 
 
 @kh.test
