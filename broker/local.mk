@@ -16,7 +16,7 @@ libkanal_broker_a_SOURCES = \
 
 bin_PROGRAMS += kanal-broker
 kanal_broker_SOURCES = broker/main.c
-kanal_broker_LDADD = libkanal_broker.a libkanal.a $(KN_COMMON_LIBS)
+kanal_broker_LDADD = libkanal_broker.a $(LIBKANAL_LOG) libkanal.a $(KN_COMMON_LIBS)
 # ---- end of network layer block -----------------------------------------
 
 # ---- cluster membership, metadata cache, replica manager, admin APIs ----

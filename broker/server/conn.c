@@ -414,6 +414,12 @@ static void kn_conn_tls_error(kn_conn_t *c)
     }
     while (bufferevent_get_openssl_error(c->bev) != 0) {
     }
+    /* A peer that connects and leaves without a byte is a port probe
+     * (health checks, wait-for-port loops), not a TLS problem. */
+    if (e == 0 || ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+        kn_log_debug("server", "%s left %s before the TLS handshake", c->peer, c->lst->name);
+        return;
+    }
     kn_log_ratelimited(KN_LOG_WARN, "server", "net.tls-failed", KN_CONN_RL_MS,
                        "TLS failure with %s on %s: %s", c->peer, c->lst->name, why);
 }
