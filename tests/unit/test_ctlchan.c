@@ -2,7 +2,8 @@
  * tests/unit/test_ctlchan.c -- the control channel's framing over real
  * sockets: frames split across reads, several frames in one read,
  * oversized and undecodable frames closing the channel, freeing from a
- * callback, a message round trip and a TCP connect.
+ * callback, a message round trip, a TCP connect and TLS (a certificate
+ * made on the fly; a client that does not trust it is refused).
  */
 #include "config.h"
 
@@ -19,8 +20,12 @@
 
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include "net/ctlchan.h"
+#include "net/tls.h"
 
 typedef struct {
     int      msgs;           /* messages received */
@@ -404,6 +409,149 @@ static void test_connect_refused(void **state)
     event_base_free(base);
 }
 
+/* ---- TLS -------------------------------------------------------------------- */
+
+/* A self-signed P-256 certificate for IP 127.0.0.1, written as PEM files
+ * (cert + key) into dir. Returns 0 on success. */
+static int make_cert(const char *dir, const char *name, char *cert, char *key, size_t len)
+{
+    EVP_PKEY *pk = EVP_EC_gen("P-256");
+    X509 *x = X509_new();
+    int rc = -1;
+    if (pk == NULL || x == NULL)
+        goto out;
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600L * 24);
+    X509_set_pubkey(x, pk);
+    X509_NAME *nm = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC, (const unsigned char *)name, -1, -1, 0);
+    X509_set_issuer_name(x, nm);
+    X509V3_CTX v3;
+    X509V3_set_ctx_nodb(&v3);
+    X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+    X509_EXTENSION *san = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name, "IP:127.0.0.1");
+    X509_EXTENSION *bc = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints, "critical,CA:TRUE");
+    if (san == NULL || bc == NULL)
+        goto out;
+    X509_add_ext(x, san, -1);
+    X509_add_ext(x, bc, -1);
+    X509_EXTENSION_free(san);
+    X509_EXTENSION_free(bc);
+    if (X509_sign(x, pk, EVP_sha256()) == 0)
+        goto out;
+    snprintf(cert, len, "%s/%s.crt", dir, name);
+    snprintf(key, len, "%s/%s.key", dir, name);
+    FILE *fc = fopen(cert, "w"), *fk = fopen(key, "w");
+    if (fc != NULL && fk != NULL && PEM_write_X509(fc, x) &&
+        PEM_write_PrivateKey(fk, pk, NULL, NULL, 0, NULL, NULL))
+        rc = 0;
+    if (fc != NULL)
+        fclose(fc);
+    if (fk != NULL)
+        fclose(fk);
+out:
+    X509_free(x);
+    EVP_PKEY_free(pk);
+    return rc;
+}
+
+typedef struct {
+    rx_t     srv;
+    SSL_CTX *ctx;
+} tls_srv_t;
+
+static void tls_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+                          int salen, void *arg)
+{
+    tls_srv_t *t = arg;
+    kn_ctlchan_cbs_t cbs = { on_msg, NULL, on_down, &t->srv };
+    t->srv.accepted = kn_ctlchan_accept(evconnlistener_get_base(l), fd, t->ctx, &cbs);
+}
+
+/* One TLS exchange: the client trusts `ca`; returns through rx_t what
+ * happened on both sides. */
+static void tls_run(const char *cert, const char *key, const char *ca, rx_t *cli_out,
+                    rx_t *srv_out)
+{
+    struct event_base *base = event_base_new();
+    struct sockaddr_in sin;
+    socklen_t sl = sizeof sin;
+    char err[256];
+    tls_srv_t t;
+
+    memset(&t, 0, sizeof t);
+    memset(cli_out, 0, sizeof *cli_out);
+    t.ctx = kn_tls_server_ctx(cert, key, NULL, KN_TLS_CLIENT_AUTH_NONE, err, sizeof err);
+    assert_non_null(t.ctx);
+    SSL_CTX *cctx = kn_tls_client_ctx(ca, NULL, NULL, err, sizeof err);
+    assert_non_null(cctx);
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct evconnlistener *l = evconnlistener_new_bind(base, tls_accept_cb, &t,
+                                                       LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE,
+                                                       8, (struct sockaddr *)&sin, sizeof sin);
+    assert_non_null(l);
+    assert_int_equal(getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&sin, &sl), 0);
+
+    kn_ctlchan_cbs_t cbs = { on_msg, on_up, on_down, cli_out };
+    kn_ctlchan_t *ch = kn_ctlchan_connect(base, "127.0.0.1", ntohs(sin.sin_port), cctx, &cbs);
+    assert_non_null(ch);
+    RUN_UNTIL(base, cli_out->ups == 1 || cli_out->downs == 1);
+    if (cli_out->ups == 1) {
+        Kanal__Control__Register r = KANAL__CONTROL__REGISTER__INIT;
+        Kanal__Control__KnControl m = KANAL__CONTROL__KN_CONTROL__INIT;
+        r.broker_id = 11;
+        m.body_case = KANAL__CONTROL__KN_CONTROL__BODY_REGISTER;
+        m.register_ = &r;
+        assert_int_equal(kn_ctlchan_send(ch, &m), KN_OK);
+        RUN_UNTIL(base, t.srv.msgs == 1);
+    }
+    kn_ctlchan_free(ch);
+    if (t.srv.accepted != NULL)
+        kn_ctlchan_free(t.srv.accepted);
+    evconnlistener_free(l);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(t.ctx);
+    rx_clear(&t.srv);
+    *srv_out = t.srv;
+    event_base_free(base);
+}
+
+static void test_tls(void **state)
+{
+    char dir[] = "kn-ctlchan-XXXXXX";   /* in the (build) working directory */
+    char cert[300], key[300], other[300], okey[300];
+    rx_t cli, srv;
+
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(make_cert(dir, "server", cert, key, sizeof cert), 0);
+    assert_int_equal(make_cert(dir, "other", other, okey, sizeof other), 0);
+
+    /* Trusted: handshake, then a message arrives intact. */
+    tls_run(cert, key, cert, &cli, &srv);
+    assert_int_equal(cli.ups, 1);
+    assert_int_equal(srv.msgs, 1);
+    assert_int_equal(srv.last_broker, 11);
+    rx_clear(&cli);
+
+    /* Not trusted: the client reports the verification failure. */
+    tls_run(cert, key, other, &cli, &srv);
+    assert_int_equal(cli.ups, 0);
+    assert_int_equal(cli.downs, 1);
+    assert_true(strncmp(cli.reason, "TLS error", 9) == 0);
+    assert_int_equal(srv.msgs, 0);
+    rx_clear(&cli);
+
+    unlink(cert);
+    unlink(key);
+    unlink(other);
+    unlink(okey);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -416,6 +564,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_round_trip, fix_setup, fix_teardown),
         cmocka_unit_test(test_tcp_connect),
         cmocka_unit_test(test_connect_refused),
+        cmocka_unit_test(test_tls),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
