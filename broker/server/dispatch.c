@@ -159,8 +159,9 @@ int kn_dispatch_frame(kn_conn_t *c, uint8_t *frame, int32_t len)
         /* kn_req_complete() may already have run inside the handler. */
         if (rx->state == KN_RQ_IN_HANDLER) {
             rx->state = KN_RQ_PARKED;
+            return KN_OK;
         }
-        return KN_OK;
+        break;
     default:
         /* The FIFO owns rx: closing frees it. */
         rx->state = KN_RQ_DONE;

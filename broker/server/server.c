@@ -352,8 +352,10 @@ void kn_server_stop(kn_server_t *srv)
     if (srv->stopped) {
         return;
     }
-    kn_server_stop_listeners(srv);
+    /* Flag first: sockets accepted just before the listeners close are
+     * then refused by their worker instead of joining a draining loop. */
     srv->stopped = true;
+    kn_server_stop_listeners(srv);
     if (srv->started) {
         for (int i = 0; i < srv->nworkers; i++) {
             kn_srv_run_sync(&srv->workers[i], kn_worker_drain);

@@ -20,3 +20,6 @@ EXTRA_DIST += tests/integration/test_controller.py
 
 # test_cluster.py: broker membership, metadata and topic admin APIs.
 EXTRA_DIST += tests/integration/test_cluster.py
+
+# test_broker_net.py: the broker network layer with real sockets, TLS and kcat.
+EXTRA_DIST += tests/integration/test_broker_net.py

@@ -9,11 +9,13 @@ so the broker finds its cluster if the cluster subsystem is linked in.
 """
 
 import os
+import signal
 import socket
 import ssl
 import struct
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.environ.get("KANAL_SRCDIR", os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..")), "tests", "harness"))
@@ -332,6 +334,28 @@ def sigterm_is_a_clean_stop():
     kh.check_eq(rc, 0, "exit status after SIGTERM")
     with open(p.log_path, encoding="utf-8", errors="replace") as f:
         kh.check_in("broker 1 stopped", f.read(), "shutdown logged")
+
+
+@kh.test
+def sighup_reopens_log_file():
+    port = kh.free_port()
+    log = os.path.join(kh.workdir(), "sighup-broker.log")
+    p = start_broker(broker_props(port, extra={"log.file": log}), port)
+    kh.check(os.path.exists(log), "log.file created")
+    os.rename(log, log + ".1")   # what logrotate does
+    os.kill(p.pid, signal.SIGHUP)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if os.path.exists(log):
+            with open(log, encoding="utf-8", errors="replace") as f:
+                if "log file reopened" in f.read():
+                    break
+        time.sleep(0.1)
+    else:
+        raise kh.TestFailure("no new log file after SIGHUP")
+    with open(log + ".1", encoding="utf-8", errors="replace") as f:
+        kh.check_in("started", f.read(), "old file kept the start-up lines")
+    kh.check_eq(p.stop(), 0, "clean stop")
 
 
 @kh.test

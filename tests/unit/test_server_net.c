@@ -116,6 +116,41 @@ static int h_file(kn_req_t *req, kn_wbuf_t *resp)
     return KN_OK;
 }
 
+/* CreateTopics stands in for a handler that finishes before it even
+ * returns KN_AGAIN (allowed by the contract). */
+static int h_complete_inside(kn_req_t *req, kn_wbuf_t *resp)
+{
+    (void)resp;
+    kn_wbuf_t w;
+    kn_wbuf_init(&w, 8);
+    kn_wbuf_raw(&w, "early", 5);
+    kn_req_complete(req, &w);
+    kn_wbuf_free(&w);
+    return KN_AGAIN;
+}
+
+/* DeleteTopics: parks for 1 ms (a timer, not a wake-up). */
+static bool short_park_cb(void *arg, kn_delayed_reason_t why)
+{
+    park_t *p = arg;
+    kn_wbuf_t w;
+    kn_wbuf_init(&w, 8);
+    kn_wbuf_i8(&w, (int8_t)why);
+    kn_req_complete(p->req, &w);
+    kn_wbuf_free(&w);
+    free(p);
+    return true;
+}
+
+static int h_short_park(kn_req_t *req, kn_wbuf_t *resp)
+{
+    (void)resp;
+    park_t *p = kn_calloc(1, sizeof(*p));
+    p->req = req;
+    kn_delayed_new(req->base, 1, short_park_cb, p);
+    return KN_AGAIN;
+}
+
 static void wait_parked(int n)
 {
     pthread_mutex_lock(&h_mu);
@@ -398,7 +433,7 @@ static void test_apiversions(void **state)
         assert_true(has_key(&resp, KN_API_METADATA));
         assert_true(has_key(&resp, KN_API_FETCH));
         assert_false(has_key(&resp, KN_API_JOIN_GROUP));
-        assert_int_equal(resp.n_api_keys, 5);
+        assert_int_equal(resp.n_api_keys, 7);
         kn_arena_free(&a);
     }
 
@@ -578,6 +613,52 @@ static void test_tls(void **state)
     cli_close(&anon);
 }
 
+static void test_complete_inside_handler(void **state)
+{
+    fx_t *fx = *state;
+    uint8_t buf[64];
+    int32_t corr;
+    int16_t vc = vmin(KN_API_CREATE_TOPICS), vl = vmin(KN_API_LIST_OFFSETS);
+    cli_t c = cli_plain(fx->plain_port);
+    cli_send(&c, KN_API_CREATE_TOPICS, vc, 1, NULL, 0);
+    cli_send(&c, KN_API_LIST_OFFSETS, vl, 2, NULL, 0);
+    int n = cli_recv(&c, KN_API_CREATE_TOPICS, vc, &corr, buf, sizeof(buf));
+    assert_int_equal(corr, 1);
+    assert_int_equal(n, 5);
+    assert_memory_equal(buf, "early", 5);
+    cli_recv(&c, KN_API_LIST_OFFSETS, vl, &corr, buf, sizeof(buf));
+    assert_int_equal(corr, 2);
+    cli_close(&c);
+}
+
+/* More pipelined requests than a connection may have in flight: reading
+ * pauses at the limit and resumes as answers leave; all arrive in order. */
+static void test_inflight_limit(void **state)
+{
+    fx_t *fx = *state;
+    uint8_t buf[64];
+    int32_t corr;
+    int16_t vd = vmin(KN_API_DELETE_TOPICS);
+    enum { N = 300 };
+    cli_t c = cli_plain(fx->plain_port);
+    kn_wbuf_t w;
+    kn_wbuf_init(&w, N * 32);
+    for (int i = 0; i < N; i++) {
+        size_t at = kn_wbuf_skip(&w, 4);
+        kn_proto_request_header_write(&w, KN_API_DELETE_TOPICS, vd, i, "t");
+        kn_wbuf_patch_i32(&w, at, (int32_t)(w.len - at - 4));
+    }
+    cli_write(&c, w.data, w.len);
+    kn_wbuf_free(&w);
+    for (int i = 0; i < N; i++) {
+        int n = cli_recv(&c, KN_API_DELETE_TOPICS, vd, &corr, buf, sizeof(buf));
+        assert_int_equal(corr, i);
+        assert_int_equal(n, 1);
+        assert_int_equal(buf[0], KN_DELAYED_TIMEOUT);
+    }
+    cli_close(&c);
+}
+
 static void test_parked_request_outlives_connection(void **state)
 {
     fx_t *fx = *state;
@@ -640,6 +721,8 @@ int main(void)
     kn_handlers_register(KN_API_PRODUCE, h_decline);
     kn_handlers_register(KN_API_LIST_OFFSETS, h_echo);
     kn_handlers_register(KN_API_FETCH, h_file);
+    kn_handlers_register(KN_API_CREATE_TOPICS, h_complete_inside);
+    kn_handlers_register(KN_API_DELETE_TOPICS, h_short_park);
 
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_apiversions, fx_setup, fx_teardown),
@@ -647,6 +730,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_frames_close_only_their_connection, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_file_range_plaintext, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_tls, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_complete_inside_handler, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_inflight_limit, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_parked_request_outlives_connection, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_shutdown_answers_parked, fx_setup, fx_teardown),
     };
