@@ -133,7 +133,7 @@ void kn_proto_response_header_write(kn_wbuf_t *w, int32_t corr, bool v1);
 /* Parse a response header (client side). */
 int kn_proto_response_header_parse(kn_rbuf_t *r, int32_t *corr, bool v1);
 
-/* ---- small helpers shared by the codecs -------------------------------- */
+/* ---- slices: small utilities shared by the codecs ---------------------- */
 
 #define KN_SLICE_NULL ((kn_slice_t){ NULL, -1 })
 

@@ -12,7 +12,7 @@
  * Write mode never stores into the struct (it may be a const object in
  * read-only memory); public encoders cast away const only to share the
  * visitor. Every store in a visitor is therefore guarded by read mode:
- * the kn_io_* helpers and KN_IO_ARRAY do that themselves.
+ * the kn_io_* functions and KN_IO_ARRAY do that themselves.
  */
 #ifndef KN_PROTOCOL_CODEC_H
 #define KN_PROTOCOL_CODEC_H

@@ -440,7 +440,7 @@ static void test_fetch_request(void **state)
     for (int16_t v = KN_FETCH_MIN; v <= KN_FETCH_MAX; v++) {
         kn_test_roundtrip(enc_fe_req, dec_fe_req, &req, sizeof(req), v, check_fe_req);
     }
-    /* librdkafka-style v11 sessionless consumer fetch, byte-exact. */
+    /* librdkafka-style v11 consumer fetch (full fetch: id 0, epoch -1), byte-exact. */
     kn_fetch_req_partition_t p1[] = { { 0, -1, 42, -1, 1048576 } };
     kn_fetch_req_topic_t t1[] = { { KN_S("t"), 1, p1 } };
     kn_fetch_req_t c = { -1, 500, 1, 52428800, 1, 0, -1, 1, t1, 0, NULL, KN_S("") };

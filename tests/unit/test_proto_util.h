@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_proto_util.h -- helpers shared by the protocol codec
+ * tests/unit/test_proto_util.h -- utilities shared by the protocol codec
  * tests: hex frames, and the "decode every truncated prefix" check.
  */
 #ifndef KN_TEST_PROTO_UTIL_H
