@@ -25,6 +25,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "broker/cluster/cluster.h"
 #include "broker/handlers/api_versions.h"
 #include "broker/server/server.h"
 #include "log.h"
@@ -45,17 +46,23 @@ static void kn_broker_register_handlers(kn_broker_t *b)
 {
     KN_UNUSED(b);
     kn_api_versions_register();
+    kn_cluster_register_handlers();
 }
 
 static int kn_broker_start_subsystems(kn_broker_t *b)
 {
-    KN_UNUSED(b);
+    /* cluster: registers in ZooKeeper and serves partitions from b->logs */
+    b->cluster = kn_cluster_start(b);
+    if (b->cluster == NULL) {
+        return KN_ERROR;
+    }
     return KN_OK;
 }
 
 static void kn_broker_stop_subsystems(kn_broker_t *b)
 {
-    KN_UNUSED(b);
+    kn_cluster_stop(b->cluster);
+    b->cluster = NULL;
 }
 
 /* ---- logging -------------------------------------------------------------- */

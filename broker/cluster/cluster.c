@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,11 @@ void kn_cluster_stop(kn_cluster_t *c)
     if (c == NULL)
         return;
     c->stopping = 1;
+    /* Work that handlers queued for the main loop before the network layer
+     * stopped still references c: run it now (one non-blocking pass of
+     * the loop drains the queue), so nothing runs after c is freed. */
+    if (c->base)
+        event_base_loop(c->base, EVLOOP_NONBLOCK);
     kn_admin_stop(c);
     kn_ctlsession_stop(c);
     kn_zkreg_stop(c);

@@ -12,9 +12,9 @@
  * in under a rwlock, so a handler holding a snapshot reads a consistent
  * view without holding any lock while it encodes its response.
  *
- * UpdateMetadata follows Kafka's semantics: live_brokers replaces the
- * broker list; partitions upsert the listed partition states (a full
- * update lists all of them); deleted_topics removes topics.
+ * UpdateMetadata carries the whole picture (Kanal's controller always
+ * sends every partition state and every live broker) and replaces the
+ * cache; only the cluster id is kept if an update leaves it empty.
  */
 #ifndef KN_CLUSTER_H
 #define KN_CLUSTER_H
@@ -101,7 +101,8 @@ const kn_md_endpoint_t  *kn_md_endpoint(const kn_md_broker_t *b, const char *lis
 
 /* An empty snapshot (refs = 1). */
 kn_md_t *kn_md_new_empty(void);
-/* A new snapshot (refs = 1) = old with the UpdateMetadata applied. */
+/* A new snapshot (refs = 1) built from the UpdateMetadata (old gives only
+ * the cluster id if the update has none). */
 kn_md_t *kn_md_apply_update(const kn_md_t *old, const Kanal__Control__UpdateMetadata *um);
 
 /* ---- partitions this broker hosts (thread-safe) ------------------------ */

@@ -242,10 +242,12 @@ void kn_ctlsession_start(kn_cluster_t *c)
 
 void kn_ctlsession_reregister(kn_cluster_t *c)
 {
-    /* After a session renewal the old watch is gone too. */
+    /* A new broker epoch: start a fresh controller session (the controller
+     * checks Register against /brokers/ids/<id> once per session). The old
+     * /controller watch went with the old ZooKeeper session. */
     c->ctl_watch_armed = false;
-    if (c->ch && c->ch_up)
-        send_register(c);
+    close_channel(c);
+    c->ctl_backoff_ms = 0;
     refresh(c);
 }
 

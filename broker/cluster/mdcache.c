@@ -8,6 +8,12 @@
  * Metadata response never blocks the main loop and never sees half an
  * update. Copying everything on each update costs O(partitions), which is
  * fine at the rate the controller sends updates.
+ *
+ * Kanal's controller always sends the whole picture (every partition with
+ * a state, every live broker), so an update REPLACES the cache: a topic
+ * not listed is gone, which also heals a broker that missed the update
+ * naming a deleted topic while it was disconnected. deleted_topics is
+ * honoured as well (a listed partition of a deleted topic is dropped).
  */
 #include "config.h"
 
@@ -146,14 +152,6 @@ const kn_md_endpoint_t *kn_md_endpoint(const kn_md_broker_t *b, const char *list
 
 /* ---- building a new snapshot --------------------------------------------- */
 
-static void partition_copy(kn_md_partition_t *dst, const kn_md_partition_t *src)
-{
-    *dst = *src;
-    dst->replicas = dup_i32(src->replicas, (size_t)src->n_replicas);
-    dst->isr = dup_i32(src->isr, (size_t)src->n_isr);
-    dst->offline = dup_i32(src->offline, (size_t)src->n_offline);
-}
-
 static void partition_from_state(kn_md_partition_t *dst, const Kanal__Control__PartitionState *ps)
 {
     dst->partition = ps->partition;
@@ -246,21 +244,9 @@ kn_md_t *kn_md_apply_update(const kn_md_t *old, const Kanal__Control__UpdateMeta
     copy_brokers(md, um);
 
     topic_vec_t tv = { 0 };
-    /* Old topics, minus deleted ones. */
-    for (int i = 0; old && i < old->n_topics; i++) {
-        const kn_md_topic_t *ot = &old->topics[i];
-        if (name_in(ot->name, um->deleted_topics, um->n_deleted_topics))
-            continue;
-        kn_md_topic_t *t = vec_push(&tv, ot->name);
-        memcpy(t->id, ot->id, 16);
-        t->n_partitions = ot->n_partitions;
-        t->partitions = kn_malloc(sizeof(kn_md_partition_t) * (size_t)(ot->n_partitions ? ot->n_partitions : 1));
-        for (int p = 0; p < ot->n_partitions; p++)
-            partition_copy(&t->partitions[p], &ot->partitions[p]);
-    }
-    /* Upsert the listed states. Updates come grouped by topic, so the last
-     * topic touched is the usual hit; otherwise a linear scan (the vector is
-     * not sorted yet). */
+    /* The listed states. They come grouped by topic, so the last topic
+     * touched is the usual hit; otherwise a linear scan (the vector is not
+     * sorted yet). */
     kn_md_topic_t *last = NULL;
     for (size_t i = 0; i < um->n_partitions; i++) {
         const Kanal__Control__PartitionState *ps = um->partitions[i];

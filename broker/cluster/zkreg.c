@@ -183,6 +183,14 @@ static int register_once(kn_cluster_t *c)
 
 static void reg_retry_cb(evutil_socket_t fd, short what, void *arg);
 
+/* How long a node held by another session may block registration: the
+ * session timeout, plus slack for ZooKeeper's expiry granularity (the
+ * server checks expiry once per tick) and our retry interval. */
+static int64_t reg_patience_ms(const kn_cluster_t *c)
+{
+    return (int64_t)c->session_timeout_ms * 3 / 2 + 1000;
+}
+
 static void schedule_reg_retry(kn_cluster_t *c)
 {
     if (c->reg_retry_ev == NULL)
@@ -224,7 +232,7 @@ static void session_cb(kn_zk_t *zk, kn_zk_session_event_t ev, void *ud)
          * ephemeral node: register again with a new epoch. */
         if (c->reg_json && kn_zk_session_renewed(c->zk) && !c->stopping) {
             __atomic_store_n(&c->broker_epoch, -1, __ATOMIC_RELEASE);
-            c->reg_deadline_ms = kn_mono_ms() + c->session_timeout_ms + 1000;
+            c->reg_deadline_ms = kn_mono_ms() + reg_patience_ms(c);
             schedule_reg_retry(c);
         }
         break;
@@ -270,7 +278,7 @@ int kn_zkreg_start(kn_cluster_t *c)
         return KN_ERROR;
 
     c->reg_json = build_registration(c);
-    int64_t deadline = kn_mono_ms() + c->session_timeout_ms + 1000;
+    int64_t deadline = kn_mono_ms() + reg_patience_ms(c);
     bool warned = false;
     for (;;) {
         int rc = register_once(c);
@@ -283,8 +291,8 @@ int kn_zkreg_start(kn_cluster_t *c)
         }
         if (kn_mono_ms() > deadline) {
             kn_log_error(LOGC, "/brokers/ids/%d is held by another live ZooKeeper session "
-                         "after waiting %d ms: is another broker running with broker.id=%d?",
-                         c->broker_id, c->session_timeout_ms, c->broker_id);
+                         "after waiting %lld ms: is another broker running with broker.id=%d?",
+                         c->broker_id, (long long)reg_patience_ms(c), c->broker_id);
             return KN_ERROR;
         }
         if (!warned) {

@@ -13,3 +13,11 @@ tests_unit_test_server_net_SOURCES = tests/unit/test_server_net.c
 tests_unit_test_server_net_CFLAGS = $(KN_TEST_CFLAGS)
 tests_unit_test_server_net_LDADD = libkanal_broker.a $(KN_TEST_LIBS)
 # ---- end of network layer tests -------------------------------------------
+
+# ---- cluster (broker/cluster, metadata and admin handlers) ----------------
+check_PROGRAMS += tests/unit/test_cluster
+TESTS += tests/unit/test_cluster
+tests_unit_test_cluster_SOURCES = tests/unit/test_cluster.c
+tests_unit_test_cluster_CFLAGS = $(KN_TEST_CFLAGS)
+tests_unit_test_cluster_LDADD = libkanal_broker.a $(LIBKANAL_LOG) $(KN_TEST_LIBS)
+# ---- end of cluster tests -------------------------------------------------

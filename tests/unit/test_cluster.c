@@ -266,11 +266,14 @@ static void test_md_update_semantics(void **state)
     assert_null(kn_md_endpoint(kn_md_broker(md1, 2), "INTERNAL"));
     assert_null(kn_md_broker(md1, 3));
 
-    /* Incremental update: one partition changes, a topic is deleted, a new
-     * one appears, brokers are replaced; the cluster id is kept. */
+    /* The next update replaces everything: one partition changed, zeta is
+     * deleted, beta appears, brokers are replaced; the cluster id is kept.
+     * A listed partition of a deleted topic is dropped. */
     Kanal__Control__PartitionState *ps2[] = {
+        pstate(&pool, "alpha", 0, 2, 3, 2, 1),
         pstate(&pool, "alpha", 1, 1, 1, 1, 2),
         pstate(&pool, "beta", 0, 2, 0, 2, 1),
+        pstate(&pool, "zeta", 0, 1, 0, 1, 2),
     };
     char *deleted[] = { "zeta" };
     Kanal__Control__LiveBroker *lbs2[] = { live_broker(&pool, 2, "h2", 9200) };
@@ -278,7 +281,7 @@ static void test_md_update_semantics(void **state)
     um2.controller_id = 100;
     um2.controller_epoch = 4;
     um2.partitions = ps2;
-    um2.n_partitions = 2;
+    um2.n_partitions = 4;
     um2.live_brokers = lbs2;
     um2.n_live_brokers = 1;
     um2.deleted_topics = deleted;
@@ -287,10 +290,11 @@ static void test_md_update_semantics(void **state)
     assert_string_equal(md2->cluster_id, "cid");
     assert_null(kn_md_topic(md2, "zeta"));
     alpha = kn_md_topic(md2, "alpha");
-    assert_int_equal(kn_md_partition(alpha, 0)->leader, 2);   /* untouched */
+    assert_int_equal(kn_md_partition(alpha, 0)->leader, 2);
     assert_int_equal(kn_md_partition(alpha, 1)->leader, 1);   /* updated */
     assert_non_null(kn_md_topic(md2, "beta"));
     assert_int_equal(md2->n_brokers, 1);
+    assert_int_equal(md2->n_topics, 2);
     assert_null(kn_md_broker(md2, 1));
     /* the old snapshot is unchanged */
     assert_non_null(kn_md_topic(md1, "zeta"));
@@ -400,8 +404,9 @@ static void test_epoch_fencing(void **state)
     kn_cluster_reply_free(&reply);
 
     /* A newer controller is accepted and raises the fence. */
-    assert_int_equal(send_um(c, &pool, 6, NULL, "t"), KN_ERR_NONE);
+    assert_int_equal(send_um(c, &pool, 6, "u", "t"), KN_ERR_NONE);
     assert_false(has_topic(c, "t"));
+    assert_true(has_topic(c, "u"));
     assert_int_equal(send_um(c, &pool, 5, "t", NULL), KN_ERR_STALE_CONTROLLER_EPOCH);
     assert_false(has_topic(c, "t"));
 
