@@ -2,13 +2,15 @@
  * tests/integration/fake_broker.c -- a stand-in broker and a small
  * ZooKeeper tool for tests/integration/test_controller.py.
  *
- *   fake_broker broker CONNECT ID [CMD_FIFO]
+ *   fake_broker broker CONNECT ID [CMD_FIFO|-] [CA [CERT KEY]]
  *       Registers /brokers/ids/ID (ephemeral, the v5 JSON a broker writes),
  *       follows /controller, connects to its endpoint, sends Register and
  *       prints every control message it receives as one line
  *       "MSG {json}". Like a real broker it ignores (and prints "IGNORED")
  *       any controller message whose controller_epoch is lower than the
- *       highest it has seen. Lines written to CMD_FIFO are commands:
+ *       highest it has seen. An SSL:// endpoint is reached over TLS,
+ *       verified against CA, presenting CERT/KEY if given. Lines written
+ *       to CMD_FIFO are commands:
  *         alter_isr TOPIC PARTITION LEADER_EPOCH ZK_VERSION ISR(1,2,..)
  *         shutdown            (ControlledShutdown)
  *         quit
@@ -39,6 +41,7 @@
 #include "controller/controller.h"
 #include "log.h"
 #include "net/ctlchan.h"
+#include "net/tls.h"
 #include "zk/zk.h"
 
 #define SESSION_MS 6000
@@ -54,6 +57,7 @@ typedef struct {
     struct event      *retry_ev;
     struct bufferevent *cmd;
     int64_t            next_req;
+    SSL_CTX           *ssl;            /* for SSL:// endpoints, or NULL */
 } fb_t;
 
 static void fb_connect(fb_t *fb);
@@ -267,7 +271,14 @@ static void fb_connect(fb_t *fb)
         kn_ctlchan_free(fb->ch);
     snprintf(fb->endpoint, sizeof fb->endpoint, "%s", ep);
     kn_ctlchan_cbs_t cbs = { on_msg, on_up, on_down, fb };
-    fb->ch = kn_ctlchan_connect(fb->base, host, atoi(colon + 1), NULL, &cbs);
+    bool tls = strncmp(ep, "SSL://", 6) == 0;
+    if (tls && fb->ssl == NULL) {
+        printf("NO TLS CONFIGURED for %s\n", ep);
+        fflush(stdout);
+        json_decref(j);
+        return;
+    }
+    fb->ch = kn_ctlchan_connect(fb->base, host, atoi(colon + 1), tls ? fb->ssl : NULL, &cbs);
     if (fb->ch == NULL) {
         fb->endpoint[0] = '\0';
         schedule_retry(fb);
@@ -340,11 +351,20 @@ static void stop_cb(evutil_socket_t sig, short what, void *arg)
     event_base_loopbreak(arg);
 }
 
-static int broker_main(const char *connect, int32_t id, const char *fifo)
+static int broker_main(const char *connect, int32_t id, const char *fifo, const char *ca,
+                       const char *cert, const char *key)
 {
     fb_t fb;
     memset(&fb, 0, sizeof fb);
     fb.id = id;
+    if (ca != NULL) {
+        char err[512];
+        fb.ssl = kn_tls_client_ctx(ca, cert, key, err, sizeof err);
+        if (fb.ssl == NULL) {
+            fprintf(stderr, "TLS: %s\n", err);
+            return 1;
+        }
+    }
     fb.base = event_base_new();
     fb.retry_ev = evtimer_new(fb.base, retry_cb, &fb);
     fb.zk = kn_zk_new(fb.base, connect, SESSION_MS, NULL, NULL);
@@ -372,7 +392,7 @@ static int broker_main(const char *connect, int32_t id, const char *fifo)
     printf("REGISTERED id=%d epoch=%lld\n", (int)id, (long long)fb.epoch);
     fflush(stdout);
 
-    if (fifo != NULL) {
+    if (fifo != NULL && strcmp(fifo, "-") != 0) {
         int fd = open(fifo, O_RDWR | O_NONBLOCK);   /* RDWR: never sees EOF */
         if (fd < 0) {
             fprintf(stderr, "%s: %s\n", fifo, strerror(errno));
@@ -395,6 +415,8 @@ static int broker_main(const char *connect, int32_t id, const char *fifo)
     kn_zk_free(fb.zk);
     event_free(fb.retry_ev);
     event_base_free(fb.base);
+    if (fb.ssl != NULL)
+        SSL_CTX_free(fb.ssl);
     return 0;
 }
 
@@ -505,12 +527,14 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc >= 4 && strcmp(argv[1], "broker") == 0)
-        return broker_main(argv[2], (int32_t)atoi(argv[3]), argc >= 5 ? argv[4] : NULL);
+        return broker_main(argv[2], (int32_t)atoi(argv[3]), argc >= 5 ? argv[4] : NULL,
+                           argc >= 6 ? argv[5] : NULL, argc >= 8 ? argv[6] : NULL,
+                           argc >= 8 ? argv[7] : NULL);
     if (argc >= 5 && strcmp(argv[1], "zk") == 0)
         return zk_main(argv[2], argc - 3, argv + 3);
     if (argc == 7 && strcmp(argv[1], "fenced-write") == 0)
         return fenced_main(argv[2], atoi(argv[3]), argv[4], atoi(argv[5]), atoi(argv[6]));
-    fprintf(stderr, "usage: fake_broker broker CONNECT ID [CMD_FIFO]\n"
+    fprintf(stderr, "usage: fake_broker broker CONNECT ID [CMD_FIFO|-] [CA [CERT KEY]]\n"
                     "       fake_broker zk CONNECT get|set|create|delete PATH [DATA]\n"
                     "       fake_broker fenced-write CONNECT EPOCH_ZKVERSION TOPIC PARTITION LEADER\n");
     return 2;

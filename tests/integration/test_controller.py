@@ -94,10 +94,11 @@ def start_controller(connect, cid, extra=None):
     return p
 
 
-def start_broker(connect, bid):
+def start_broker(connect, bid, tls=None):
+    """A fake broker; tls = [ca] or [ca, cert, key] for an SSL endpoint."""
     fifo = os.path.join(kh.workdir(), "broker-%d-%d.cmd" % (bid, kh.free_port()))
     os.mkfifo(fifo)
-    p = kh.start_process([fake_broker(), "broker", connect, bid, fifo],
+    p = kh.start_process([fake_broker(), "broker", connect, bid, fifo] + list(tls or []),
                          name="fake-broker-%d" % bid, capture=True)
     p.fifo = fifo
     p.expect(r"REGISTERED id=%d" % bid, timeout=60)
@@ -373,6 +374,36 @@ def deposed_controller_is_fenced():
     kh.check("IGNORED" not in b1.output(), "no stale message reached the broker")
     kh.check_eq(c1.stop(), 0, "resigned controller exits cleanly")
     kh.check_eq(c2.stop(), 0, "active controller exits cleanly")
+
+
+@kh.test
+def ssl_listener_with_client_certificates():
+    import kanal_cluster as kc
+    tls = kc.make_tls(os.path.join(kh.workdir(), "tls"))
+    connect = zk.connect("/ctl-ssl")
+    port = kh.free_port()
+    props = {"controller.id": 1, "listeners": "SSL://127.0.0.1:%d" % port,
+             "zookeeper.connect": connect, "zookeeper.session.timeout.ms": SESSION_MS,
+             "ssl.certificate.location": tls["cert"], "ssl.key.location": tls["key"],
+             "ssl.ca.location": tls["ca"], "ssl.client.auth": "required"}
+    cfg = kh.write_properties(os.path.join(kh.workdir(), "controller-ssl.properties"), props)
+    c = kh.start_process([kh.binary("kanal-controller"), "--config", cfg],
+                         name="controller-ssl", capture=True)
+    kh.wait_port(port, timeout=60, proc=c)
+    wait_for(lambda: (zk_json(connect, "/controller") or {}).get("endpoint") ==
+             "SSL://127.0.0.1:%d" % port, "SSL endpoint published")
+
+    # With a client certificate the session works end to end.
+    b1 = start_broker(connect, 1, [tls["ca"], tls["client_cert"], tls["client_key"]])
+    wait_msg(b1, "RegisterResponse", lambda m: m["error_code"] == 0, "TLS broker registered")
+    zk_do(connect, "create", "/brokers/topics/s", json.dumps({"version": 2,
+                                                              "partitions": {"0": [1]}}))
+    wait_msg(b1, "LeaderAndIsr", lambda m: find_part(m, "s", 0) is not None, "LAI over TLS")
+    # Without one the handshake is refused and nothing is delivered.
+    b2 = start_broker(connect, 2, [tls["ca"]])
+    b2.expect(r"DISCONNECTED SSL://")
+    kh.check(messages(b2, "RegisterResponse") == [], "no registration without a certificate")
+    kh.check_eq(c.stop(), 0, "controller exit status")
 
 
 @kh.test
