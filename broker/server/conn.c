@@ -300,7 +300,7 @@ static int kn_conn_maybe_resume(kn_conn_t *c)
     if (!c->read_paused || c->draining) {
         return KN_OK;
     }
-    if (c->inflight <= KN_CONN_LOW_INFLIGHT &&
+    if (c->inflight <= KN_CONN_LOW_INFLIGHT && c->inflight_bytes <= KN_CONN_LOW_INFLIGHT_BYTES &&
         evbuffer_get_length(bufferevent_get_output(c->bev)) <= KN_CONN_LOW_OUTPUT) {
         c->read_paused = false;
         bufferevent_enable(c->bev, EV_READ);
@@ -321,6 +321,7 @@ int kn_conn_flush(kn_conn_t *c)
             c->q_tail = NULL;
         }
         c->inflight--;
+        c->inflight_bytes -= rx->frame_len;
         int rc = rx->state == KN_RQ_DONE ? kn_conn_write_response(c, rx) : KN_OK;
         kn_reqx_free(rx);
         if (rc != KN_OK) {
@@ -377,7 +378,7 @@ static int kn_conn_read_frames(kn_conn_t *c)
         if (kn_dispatch_frame(c, frame, len) != KN_OK) {
             return KN_ERROR;   /* connection closed */
         }
-        if (c->inflight >= KN_CONN_MAX_INFLIGHT ||
+        if (c->inflight >= KN_CONN_MAX_INFLIGHT || c->inflight_bytes >= KN_CONN_MAX_INFLIGHT_BYTES ||
             evbuffer_get_length(bufferevent_get_output(bev)) >= KN_CONN_MAX_OUTPUT) {
             c->read_paused = true;
             bufferevent_disable(bev, EV_READ);

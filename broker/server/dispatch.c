@@ -103,6 +103,7 @@ int kn_dispatch_frame(kn_conn_t *c, uint8_t *frame, int32_t len)
 
     kn_reqx_t *rx = kn_calloc(1, sizeof(*rx));
     rx->frame = frame;
+    rx->frame_len = len;
     kn_req_t *req = &rx->req;
     req->ext = rx;
     req->broker = c->w->srv->opts.broker;
@@ -146,6 +147,7 @@ int kn_dispatch_frame(kn_conn_t *c, uint8_t *frame, int32_t len)
     }
     c->q_tail = rx;
     c->inflight++;
+    c->inflight_bytes += len;
 
     int rc = fn(req, &rx->resp);
     switch (rc) {

@@ -22,6 +22,10 @@ struct evconnlistener;
 #define KN_CONN_LOW_INFLIGHT   32
 #define KN_CONN_MAX_OUTPUT     (16 * 1024 * 1024)
 #define KN_CONN_LOW_OUTPUT     (4 * 1024 * 1024)
+/* Request bytes held by unanswered requests (one request of any allowed
+ * size always gets in; the limit stops a pipeline of big ones). */
+#define KN_CONN_MAX_INFLIGHT_BYTES (32 * 1024 * 1024)
+#define KN_CONN_LOW_INFLIGHT_BYTES (8 * 1024 * 1024)
 
 typedef struct kn_worker_s {
     kn_server_t       *srv;
@@ -73,6 +77,7 @@ typedef struct {
 typedef struct kn_reqx_s {
     kn_req_t          req;
     uint8_t          *frame;       /* owned; req.body and client_id view it */
+    int32_t           frame_len;
     kn_rq_state_t     state;
     bool              resp_v1;     /* response header v1 */
     kn_wbuf_t         resp;        /* response body (memory part) */
@@ -92,6 +97,7 @@ struct kn_conn_s {
     bool                principal_set;
     int32_t             frame_size;    /* -1: waiting for the 4-byte size */
     int                 inflight;      /* entries in the FIFO */
+    int64_t             inflight_bytes; /* their frame sizes */
     kn_reqx_t          *q_head, *q_tail;
     char                peer[64];
     char                principal[256];

@@ -69,7 +69,8 @@ def broker_props(plain, ssl_port=None, certs=None, extra=None):
     props = {
         "broker.id": 1,
         "listeners": listeners,
-        "zookeeper.connect": zk.connect("/kanal-net") if zk.running() else "127.0.0.1:1",
+        # A chroot per broker: each is broker 1 of its own cluster.
+        "zookeeper.connect": zk.connect("/kanal-net-%d" % plain) if zk.running() else "127.0.0.1:1",
         "log.dirs": os.path.join(d, "data"),
         "num.network.threads": 2,
         "socket.request.max.bytes": MAX_REQUEST,
