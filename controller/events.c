@@ -118,7 +118,13 @@ static void delete_watch_cb(kn_zk_t *zk, kn_zk_watch_event_t ev, const char *pat
 }
 
 /* Handle every /admin/delete_topics/<t> marker: stop and delete the
- * replicas, remove the topic's znodes, then the marker. */
+ * replicas, remove the topic's znodes, then the marker. These deletions
+ * are not fenced on /controller_epoch (a recursive delete is many
+ * operations): a deposed controller could only finish a deletion that an
+ * operator requested and its successor would carry out anyway. StopReplica
+ * goes to the replicas connected now; Kafka waits for their answers before
+ * removing the znodes, we do not, so a broker that was away when the topic
+ * went is left to notice the topic missing from UpdateMetadata. */
 static void process_deletes(kn_ctl_t *c)
 {
     char **names = NULL;

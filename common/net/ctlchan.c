@@ -39,6 +39,7 @@ struct kn_ctlchan_s {
     void               *data;       /* owner's per-channel pointer */
     char                peer[80];   /* "host:port" for logs */
     bool                down;       /* on_down already reported */
+    bool                overflow;   /* peer left too much unread; failing */
     bool                free_pending; /* kn_ctlchan_free() called inside a callback */
     int                 depth;      /* nesting of our callbacks on the stack */
 };
@@ -138,7 +139,9 @@ static void ctlchan_event_cb(struct bufferevent *bev, short what, void *arg)
     } else if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
         char reason[200];
         unsigned long sslerr = bufferevent_get_openssl_error(bev);
-        if (sslerr != 0) {
+        if (ch->overflow) {
+            snprintf(reason, sizeof reason, "peer is not reading");
+        } else if (sslerr != 0) {
             char e[160];
             ERR_error_string_n(sslerr, e, sizeof e);
             snprintf(reason, sizeof reason, "TLS error: %s", e);
@@ -278,10 +281,24 @@ kn_ctlchan_t *kn_ctlchan_accept(struct event_base *base, evutil_socket_t fd,
     return ch;
 }
 
+/* A peer that stops reading must not make us buffer without bound: past
+ * this much unsent output the channel is failed. */
+#define KN_CTLCHAN_MAX_BACKLOG ((size_t)2 * KN_CTLCHAN_MAX_FRAME)
+
 int kn_ctlchan_send(kn_ctlchan_t *ch, const Kanal__Control__KnControl *msg)
 {
-    if (ch == NULL || ch->down || ch->free_pending || ch->bev == NULL)
+    if (ch == NULL || ch->down || ch->free_pending || ch->bev == NULL || ch->overflow)
         return KN_ERROR;
+    if (evbuffer_get_length(bufferevent_get_output(ch->bev)) > KN_CTLCHAN_MAX_BACKLOG) {
+        kn_log_warn("net.ctlchan", "%s: more than %zu bytes unsent; closing", ch->peer,
+                    KN_CTLCHAN_MAX_BACKLOG);
+        /* Report it from the loop, not inside the caller's send: owners
+         * free channels from on_down. */
+        ch->overflow = true;
+        bufferevent_disable(ch->bev, EV_READ | EV_WRITE);
+        bufferevent_trigger_event(ch->bev, BEV_EVENT_ERROR, BEV_TRIG_DEFER_CALLBACKS);
+        return KN_ERROR;
+    }
     size_t len = kanal__control__kn_control__get_packed_size(msg);
     if (len > KN_CTLCHAN_MAX_FRAME) {
         kn_log_error("net.ctlchan", "%s: refusing to send a %zu-byte frame", ch->peer, len);
