@@ -95,7 +95,7 @@ const kn_cfg_key_t kn_broker_config_table[] = {
     KEYC("ssl.client.auth", "none", "none|requested|required", "client certificates on SSL listeners"),
     /* storage */
     KEY("log.dirs", KN_CFG_LIST, NULL, 0, 0, "directories holding partition logs (default: log.dir)"),
-    KEY("log.dir", KN_CFG_STRING, "/tmp/kafka-logs", 0, 0, "log directory when log.dirs is unset"),
+    KEY("log.dir", KN_CFG_STRING, "/var/lib/kanal/data", 0, 0, "log directory when log.dirs is unset"),
     KEY("log.segment.bytes", KN_CFG_INT, "1073741824", 14, I32MAX, "segment file size before rolling"),
     KEY("log.roll.ms", KN_CFG_LONG, NULL, 1, I64MAX, "roll a segment after this time (wins over log.roll.hours)"),
     KEY("log.roll.hours", KN_CFG_INT, "168", 1, I32MAX, "roll a segment after this many hours"),

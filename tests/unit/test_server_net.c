@@ -40,8 +40,8 @@
 #include "protocol/api.h"
 #include "protocol/apiversions.h"
 
-static char t_dir[64];
-static char t_srv_cert[128], t_srv_key[128], t_cli_cert[128], t_cli_key[128], t_data[128];
+static char t_dir[256];
+static char t_srv_cert[300], t_srv_key[300], t_cli_cert[300], t_cli_key[300], t_data[300];
 
 /* ---- test handlers -------------------------------------------------------- */
 
@@ -699,7 +699,8 @@ static void test_shutdown_answers_parked(void **state)
 int main(void)
 {
     evthread_use_pthreads();
-    snprintf(t_dir, sizeof(t_dir), "/tmp/kn-test-server-XXXXXX");
+    const char *tmp = getenv("TMPDIR");
+    snprintf(t_dir, sizeof(t_dir), "%s/kn-test-server-XXXXXX", tmp && *tmp ? tmp : P_tmpdir);
     if (mkdtemp(t_dir) == NULL) {
         perror("mkdtemp");
         return 1;
