@@ -330,7 +330,7 @@ typedef struct {
     SSL_CTX     *cli_ctx_anon;  /* without */
 } fx_t;
 
-static kn_server_t *start_server(int *plain_port, int *ssl_port)
+static kn_server_t *start_server_idle(int *plain_port, int *ssl_port, int64_t idle_ms)
 {
     char err[512];
     kn_server_opts_t o;
@@ -341,6 +341,7 @@ static kn_server_t *start_server(int *plain_port, int *ssl_port)
     o.nlisteners = 2;
     o.num_threads = 2;
     o.max_request_bytes = 4096;
+    o.idle_ms = idle_ms;
     o.ssl_ctx = kn_tls_server_ctx(t_srv_cert, t_srv_key, t_cli_cert, KN_TLS_CLIENT_AUTH_REQUESTED,
                                   err, sizeof(err));
     if (o.ssl_ctx == NULL) {
@@ -356,6 +357,11 @@ static kn_server_t *start_server(int *plain_port, int *ssl_port)
     *ssl_port = kn_server_listener_by_name(srv, "SSL")->port;
     assert_true(*plain_port > 0 && *ssl_port > 0);
     return srv;
+}
+
+static kn_server_t *start_server(int *plain_port, int *ssl_port)
+{
+    return start_server_idle(plain_port, ssl_port, 600000);
 }
 
 static int fx_setup(void **state)
@@ -696,6 +702,38 @@ static void test_shutdown_answers_parked(void **state)
     assert_int_equal(kn_delayed_count(), 0);
 }
 
+/* connections.max.idle.ms: an idle connection is closed, one waiting on a
+ * parked request is not (it gets its answer first). */
+static void test_idle_connections_closed(void **state)
+{
+    int plain, sslp;
+    uint8_t buf[64];
+    int32_t corr;
+    (void)state;
+    pthread_mutex_lock(&h_mu);
+    h_parked = h_closed_seen = h_finished = 0;
+    pthread_mutex_unlock(&h_mu);
+    kn_server_t *srv = start_server_idle(&plain, &sslp, 20);
+    cli_t idle = cli_plain(plain);
+    assert_true(cli_closed_by_server(&idle));
+    cli_close(&idle);
+
+    int16_t vm = vmin(KN_API_METADATA);
+    cli_t busy = cli_plain(plain);
+    cli_send(&busy, KN_API_METADATA, vm, 3, NULL, 0);
+    wait_parked(1);
+    /* Let several idle periods pass while parked, on the server's own
+     * clock: a second connection idles out meanwhile. */
+    cli_t other = cli_plain(plain);
+    assert_true(cli_closed_by_server(&other));
+    cli_close(&other);
+    kn_delayed_notify("park");
+    assert_int_equal(cli_recv(&busy, KN_API_METADATA, vm, &corr, buf, sizeof(buf)), 1);
+    assert_int_equal(corr, 3);
+    cli_close(&busy);
+    kn_server_free(srv);
+}
+
 int main(void)
 {
     evthread_use_pthreads();
@@ -735,6 +773,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_inflight_limit, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_parked_request_outlives_connection, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_shutdown_answers_parked, fx_setup, fx_teardown),
+        cmocka_unit_test(test_idle_connections_closed),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
