@@ -29,3 +29,14 @@ libkanal_broker_a_SOURCES += \
 	broker/handlers/cluster_handlers.h broker/handlers/metadata.c \
 	broker/handlers/admin_topics.c broker/handlers/describe_configs.c
 # ---- end of cluster block -----------------------------------------------
+
+# ---- storage engine (broker/log): libkanal_log.a -------------------------
+# Link it before libkanal.a: $(LIBKANAL_LOG) libkanal.a $(KN_COMMON_LIBS).
+noinst_LIBRARIES += libkanal_log.a
+libkanal_log_a_SOURCES = \
+	broker/log/log.h broker/log/log_int.h \
+	broker/log/log.c broker/log/logread.c broker/log/logmaint.c \
+	broker/log/logmgr.c broker/log/segment.c broker/log/index.c \
+	broker/log/checkpoint.c
+LIBKANAL_LOG = libkanal_log.a -lpthread
+# ---- end of storage engine block ------------------------------------------
