@@ -189,6 +189,18 @@ int kn_ctl_part_move_leader(kn_ctl_part_t *p, int32_t leaving, const kn_ctl_ids_
     return 0;
 }
 
+bool kn_ctl_part_prefer_leader(kn_ctl_part_t *p, const kn_ctl_ids_t *live)
+{
+    if (p->replicas.n == 0)
+        return false;
+    int32_t pref = p->replicas.v[0];
+    if (pref == p->leader || !kn_ctl_ids_has(live, pref) || !kn_ctl_ids_has(&p->isr, pref))
+        return false;
+    p->leader = pref;
+    p->leader_epoch++;
+    return true;
+}
+
 kn_err_t kn_ctl_part_check_alter_isr(const kn_ctl_part_t *p, int32_t broker, int32_t leader_epoch,
                                      int32_t zk_version, const int32_t *new_isr, int n,
                                      const kn_ctl_ids_t *live)

@@ -82,6 +82,11 @@ bool kn_ctl_part_reconcile(kn_ctl_part_t *p, const kn_ctl_ids_t *live, bool uncl
  * -1 if it leads and no other ISR member can take over (state unchanged). */
 int kn_ctl_part_move_leader(kn_ctl_part_t *p, int32_t leaving, const kn_ctl_ids_t *live);
 
+/* Preferred-leader election: if the first replica in the assignment is
+ * live, in the ISR and not the leader, make it the leader (bump
+ * leader_epoch) and return true. Undoes the drift left by fail-overs. */
+bool kn_ctl_part_prefer_leader(kn_ctl_part_t *p, const kn_ctl_ids_t *live);
+
 /* Validate an AlterIsr proposal from `broker`. KN_ERR_NONE if it may be
  * written; else NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH,
  * INVALID_UPDATE_VERSION, INVALID_REQUEST (empty ISR, duplicates, not a
@@ -133,6 +138,8 @@ typedef struct {
     char       *advertised_host;     /* published in /controller */
     SSL_CTX    *ssl;                 /* server context when listen_ssl */
     bool        unclean_election;
+    bool        auto_rebalance;      /* auto.leader.rebalance.enable */
+    int         rebalance_interval_ms; /* leader.imbalance.check.interval.seconds */
 } kn_ctl_conf_t;
 
 struct kn_ctl_s {
@@ -160,6 +167,7 @@ struct kn_ctl_s {
     struct event      *work_ev;          /* deferred processing of watch events */
     bool               need_reconcile;   /* check every partition against live brokers */
     struct event      *retry_ev;         /* re-run processing after a ZooKeeper error */
+    struct event      *rebalance_ev;     /* periodic preferred-leader election */
 
     /* channel */
     struct evconnlistener *listener;

@@ -223,8 +223,49 @@ void kn_ctl_schedule_work(kn_ctl_t *c)
     event_active(c->work_ev, 0, 0);
 }
 
+/* Move leadership back to preferred replicas that are live and in sync
+ * (Kafka's auto.leader.rebalance, without its imbalance threshold: any
+ * partition away from its preferred leader moves). */
+static void rebalance_cb(evutil_socket_t fd, short what, void *arg)
+{
+    kn_ctl_t *c = arg;
+    kn_ctl_ids_t live = {0};
+    int moved = 0;
+
+    if (!c->active)
+        return;
+    kn_ctl_live_set(c, &live);
+    for (int i = 0; i < c->ntopics && c->active; i++) {
+        kn_ctl_topic_t *t = &c->topics[i];
+        for (int k = 0; k < t->nparts && c->active; k++) {
+            kn_ctl_part_t *p = &t->parts[k], np;
+            if (p->zk_version < 0)
+                continue;
+            part_dup(&np, p);
+            if (kn_ctl_part_prefer_leader(&np, &live)) {
+                if (commit(c, t, p, &np) == KN_OK)
+                    moved++;
+            } else {
+                part_drop(&np);
+            }
+        }
+    }
+    kn_ctl_ids_free(&live);
+    if (moved > 0)
+        kn_log_info("controller.events", "moved %d partitions back to their preferred leader",
+                    moved);
+    if (c->active)
+        kn_ctl_flush(c);
+}
+
 int kn_ctl_on_elected(kn_ctl_t *c)
 {
+    if (c->conf.auto_rebalance && c->rebalance_ev == NULL) {
+        struct timeval tv = { c->conf.rebalance_interval_ms / 1000,
+                              (c->conf.rebalance_interval_ms % 1000) * 1000 };
+        c->rebalance_ev = event_new(c->base, -1, EV_PERSIST, rebalance_cb, c);
+        event_add(c->rebalance_ev, &tv);
+    }
     kn_ctl_state_clear(c);
     if (kn_ctl_state_load(c) != KN_OK)
         return KN_ERROR;

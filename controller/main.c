@@ -102,7 +102,10 @@ static const kn_cfg_key_t kn_ctl_config_table[] = {
     { "unclean.leader.election.enable", KN_CFG_BOOL, "false", 1, 0, NULL, NULL, 0,
       "elect a leader outside the ISR when no ISR member is alive (may lose data)" },
     { "auto.leader.rebalance.enable", KN_CFG_BOOL, "true", 1, 0, NULL, NULL, 0,
-      "accepted for compatibility; preferred-leader rebalancing is not implemented yet" },
+      "periodically move leadership back to each partition's preferred (first) replica "
+      "when it is alive and in the ISR" },
+    { "leader.imbalance.check.interval.seconds", KN_CFG_INT, "300", 1, 86400, NULL, NULL, 0,
+      "how often auto.leader.rebalance.enable runs" },
     { NULL, 0, NULL, 0, 0, NULL, NULL, 0, NULL }
 };
 
@@ -124,6 +127,9 @@ static int setup_conf(kn_ctl_t *c, const kn_config_t *cfg)
     c->conf.zk_connect = kn_strdup(kn_config_str(cfg, "zookeeper.connect"));
     c->conf.zk_session_timeout_ms = (int)kn_config_int(cfg, "zookeeper.session.timeout.ms");
     c->conf.unclean_election = kn_config_bool(cfg, "unclean.leader.election.enable");
+    c->conf.auto_rebalance = kn_config_bool(cfg, "auto.leader.rebalance.enable");
+    c->conf.rebalance_interval_ms =
+        (int)kn_config_int(cfg, "leader.imbalance.check.interval.seconds") * 1000;
     if (parse_listener(kn_config_str(cfg, "listeners"), host, sizeof host, &port, &ssl) != KN_OK)
         return KN_ERROR;   /* validated by the table already */
     c->conf.listen_host = kn_strdup(host);
@@ -177,6 +183,8 @@ static void teardown(kn_ctl_t *c)
         event_free(c->work_ev);
     if (c->retry_ev != NULL)
         event_free(c->retry_ev);
+    if (c->rebalance_ev != NULL)
+        event_free(c->rebalance_ev);
     if (c->conf.ssl != NULL)
         SSL_CTX_free(c->conf.ssl);
     free(c->conf.zk_connect);

@@ -270,6 +270,38 @@ def unclean_election_when_enabled():
 
 
 @kh.test
+def leadership_returns_to_the_preferred_replica():
+    connect = zk.connect("/ctl-rebalance")
+    start_controller(connect, 1, {"leader.imbalance.check.interval.seconds": 1})
+    wait_for(lambda: active_controller(connect) == 1, "controller active")
+    b1 = start_broker(connect, 1)
+    b2 = start_broker(connect, 2)
+    for b in (b1, b2):
+        wait_msg(b, "RegisterResponse", lambda m: m["error_code"] == 0, "registered")
+    zk_do(connect, "create", "/brokers/topics/r",
+          json.dumps({"version": 2, "partitions": {"0": [1, 2]}}))
+    wait_state(connect, "r", 0, lambda j: j["leader"] == 1 and j["isr"] == [1, 2], "r-0 led by 1")
+    b1.stop()
+    s = wait_state(connect, "r", 0, lambda j: j["leader"] == 2, "fail-over to 2")
+    kh.check_eq(s["isr"], [2], "ISR after fail-over")
+    b1 = start_broker(connect, 1)
+    wait_msg(b1, "RegisterResponse", lambda m: m["error_code"] == 0, "broker 1 back")
+    # Out of the ISR, broker 1 does not get leadership back...
+    kh.check_eq(zk_json(connect, "/brokers/topics/r/partitions/0/state")["leader"], 2,
+                "no move to an out-of-sync replica")
+    # ... until the leader reports it caught up.
+    data, version = zk_get(connect, "/brokers/topics/r/partitions/0/state")
+    command(b2, "alter_isr r 0 %d %d 2,1" % (json.loads(data)["leader_epoch"], version))
+    wait_msg(b2, "AlterIsrResponse", lambda m: m["error_code"] == 0 and m["errors"] == [],
+             "ISR expanded")
+    s = wait_state(connect, "r", 0, lambda j: j["leader"] == 1, "leadership back on broker 1")
+    kh.check_eq((s["isr"], s["leader_epoch"]), ([2, 1], json.loads(data)["leader_epoch"] + 1),
+                "preferred leader elected with a new epoch")
+    wait_msg(b1, "LeaderAndIsr", lambda m: (find_part(m, "r", 0) or {}).get("leader") == 1,
+             "broker 1 told it leads again")
+
+
+@kh.test
 def alter_isr_controlled_shutdown_and_delete():
     connect = zk.connect("/ctl-requests")
     start_controller(connect, 1)

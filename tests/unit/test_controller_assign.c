@@ -2,8 +2,8 @@
  * tests/unit/test_controller_assign.c -- the controller's decision rules
  * (controller/assign.c) as pure functions: first state of a partition,
  * leader election on broker death and return, the never-empty ISR,
- * unclean election, controlled-shutdown moves, AlterIsr validation and
- * replica assignment.
+ * unclean election, controlled-shutdown moves, preferred-leader election,
+ * AlterIsr validation and replica assignment.
  */
 #include "config.h"
 
@@ -232,6 +232,33 @@ static void test_controlled_shutdown(void **state)
     part_free(&p);
 }
 
+static void test_preferred_leader(void **state)
+{
+    const int32_t reps[] = { 1, 2 };
+    kn_ctl_part_t p;
+    part_new(&p, 2, reps);
+    kn_ctl_ids_set(&p.isr, (int32_t[]){ 2 }, 1);
+    p.leader = 2;
+    p.leader_epoch = 3;
+    kn_ctl_ids_t live = ids(2, 1, 2);
+
+    /* Preferred replica alive but not in sync: stays where it is. */
+    assert_false(kn_ctl_part_prefer_leader(&p, &live));
+    kn_ctl_ids_add(&p.isr, 1);
+    assert_true(kn_ctl_part_prefer_leader(&p, &live));
+    assert_int_equal(p.leader, 1);
+    assert_int_equal(p.leader_epoch, 4);
+    /* Already there: nothing to do. */
+    assert_false(kn_ctl_part_prefer_leader(&p, &live));
+    /* Preferred replica dead: nothing to do. */
+    p.leader = 2;
+    kn_ctl_ids_remove(&live, 1);
+    assert_false(kn_ctl_part_prefer_leader(&p, &live));
+    assert_int_equal(p.leader, 2);
+    kn_ctl_ids_free(&live);
+    part_free(&p);
+}
+
 static void test_alter_isr_checks(void **state)
 {
     const int32_t reps[] = { 1, 2, 3 };
@@ -338,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_unclean_election),
         cmocka_unit_test(test_assignment_order_wins),
         cmocka_unit_test(test_controlled_shutdown),
+        cmocka_unit_test(test_preferred_leader),
         cmocka_unit_test(test_alter_isr_checks),
         cmocka_unit_test(test_assign_replicas),
         cmocka_unit_test(test_state_json_round_trip),
