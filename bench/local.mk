@@ -1,1 +1,9 @@
 # bench/local.mk -- build lines of bench/ (included by the top Makefile.am).
+
+# ---- storage benchmark (bench/log_append.c, bench/log-append.sh) ---------
+# Not a test: built with the rest, run by bench/log-append.sh.
+noinst_PROGRAMS += bench/log_append
+bench_log_append_SOURCES = bench/log_append.c
+bench_log_append_LDADD = libkanal_log.a libkanal.a $(KN_COMMON_LIBS) -lpthread
+dist_noinst_SCRIPTS += bench/log-append.sh
+# ---- end of storage benchmark block ---------------------------------------

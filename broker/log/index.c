@@ -5,9 +5,10 @@
  *
  * The active segment's index files are preallocated (sparse, via
  * ftruncate) to segment.index.bytes and mapped whole; sealing a segment
- * trims them to their entries. Entries are written with pwrite rather than
- * stores into the map: on a full disk a store into a sparse page would
- * raise SIGBUS, pwrite returns ENOSPC and the entry is simply skipped (an
+ * trims them to their entries. Entries are stores into the map (no
+ * syscall per entry), but only into blocks allocated beforehand with
+ * fallocate: on a full disk a store into a sparse page would raise SIGBUS,
+ * whereas fallocate returns ENOSPC and the entry is simply skipped (an
  * index is a hint; a missing entry only means a longer scan).
  */
 #include "config.h"
@@ -16,9 +17,12 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "broker/log/log_int.h"
+
+#define KN_INDEX_ALLOC_CHUNK ((size_t)64 * 1024)
 
 static int kn_index_map(kn_index_t *ix)
 {
@@ -31,7 +35,8 @@ static int kn_index_map(kn_index_t *ix)
     if (ix->map_len == 0) {
         return KN_OK;
     }
-    void *p = mmap(NULL, ix->map_len, PROT_READ, MAP_SHARED, ix->fd, 0);
+    ix->alloc_upto = 0;   /* unknown after a resize: fallocate again */
+    void *p = mmap(NULL, ix->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, ix->fd, 0);
     if (p == MAP_FAILED) {
         ix->map_len = 0;
         return KN_ERROR;
@@ -150,13 +155,29 @@ static int kn_index_put(kn_index_t *ix, const uint8_t *entry)
     if (ix->entries >= kn_index_max(ix)) {
         return KN_ERROR;
     }
-    off_t at = (off_t)ix->entries * ix->entry_size;
-    ssize_t n;
-    do {
-        n = pwrite(ix->fd, entry, (size_t)ix->entry_size, at);
-    } while (n < 0 && errno == EINTR);
-    if (n != ix->entry_size) {
-        return KN_ERROR;
+    size_t at = (size_t)ix->entries * (size_t)ix->entry_size;
+    size_t end = at + (size_t)ix->entry_size;
+    if (!ix->no_falloc && end > ix->alloc_upto) {
+        size_t upto = KN_MIN(ix->map_len, (end + KN_INDEX_ALLOC_CHUNK - 1)
+                                              / KN_INDEX_ALLOC_CHUNK * KN_INDEX_ALLOC_CHUNK);
+        if (fallocate(ix->fd, FALLOC_FL_KEEP_SIZE, (off_t)at, (off_t)(upto - at)) == 0) {
+            ix->alloc_upto = upto;
+        } else if (errno == EOPNOTSUPP || errno == ENOSYS) {
+            ix->no_falloc = true;
+        } else {
+            return KN_ERROR;   /* ENOSPC, EIO: skip this entry */
+        }
+    }
+    if (ix->no_falloc) {
+        ssize_t n;
+        do {
+            n = pwrite(ix->fd, entry, (size_t)ix->entry_size, (off_t)at);
+        } while (n < 0 && errno == EINTR);
+        if (n != ix->entry_size) {
+            return KN_ERROR;
+        }
+    } else {
+        memcpy(ix->map + at, entry, (size_t)ix->entry_size);
     }
     ix->entries++;
     return KN_OK;
@@ -311,5 +332,7 @@ int kn_index_fsync(kn_index_t *ix)
     if (ix->fd < 0) {
         return KN_OK;
     }
+    /* Stores into the map reach the file through the page cache, which
+     * fdatasync writes back like any other dirty page. */
     return fdatasync(ix->fd) == 0 ? KN_OK : KN_ERROR;
 }

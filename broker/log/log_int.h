@@ -23,13 +23,16 @@
 #define KN_OIDX_ENTRY 8    /* int32 relative offset, int32 position */
 #define KN_TIDX_ENTRY 12   /* int64 timestamp, int32 relative offset */
 
-/* A memory-mapped index file; entries are appended with pwrite (so a full
- * disk is an error return, never a SIGBUS on a store into the map) and read
- * through the map (the page cache makes pwrites visible there). */
+/* A memory-mapped index file. Entries are stored into the map, but only
+ * into space already allocated with fallocate (64 KiB at a time), so a
+ * full disk is an error return, never a SIGBUS on a store into a hole;
+ * where fallocate is unsupported entries go through pwrite. */
 typedef struct {
     int       fd;            /* -1 when closed */
     uint8_t  *map;           /* NULL when closed or empty */
     size_t    map_len;       /* bytes mapped (file length) */
+    size_t    alloc_upto;    /* bytes known to be allocated on disk */
+    bool      no_falloc;     /* fallocate unsupported: pwrite entries */
     int32_t   entries;       /* valid entries */
     int       entry_size;    /* KN_OIDX_ENTRY or KN_TIDX_ENTRY */
 } kn_index_t;
