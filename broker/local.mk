@@ -40,3 +40,11 @@ libkanal_log_a_SOURCES = \
 	broker/log/checkpoint.c
 LIBKANAL_LOG = libkanal_log.a -lpthread
 # ---- end of storage engine block ------------------------------------------
+
+# ---- group coordinator: consumer groups, committed offsets ---------------
+libkanal_broker_a_SOURCES += \
+	broker/group/group.h broker/group/group_int.h \
+	broker/group/hash.c broker/group/objects.c broker/group/state.c broker/group/records.c \
+	broker/group/coordinator.c broker/handlers/groups.c \
+	broker/handlers/group_offsets.c
+# ---- end of group coordinator block ---------------------------------------

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "broker/cluster/cluster.h"
+#include "broker/group/group.h"
 #include "broker/handlers/api_versions.h"
 #include "broker/server/server.h"
 #include "log.h"
@@ -47,6 +48,7 @@ static void kn_broker_register_handlers(kn_broker_t *b)
     KN_UNUSED(b);
     kn_api_versions_register();
     kn_cluster_register_handlers();
+    kn_group_register_handlers();   /* consumer groups, offsets (broker/group) */
 }
 
 static int kn_broker_start_subsystems(kn_broker_t *b)
@@ -56,11 +58,16 @@ static int kn_broker_start_subsystems(kn_broker_t *b)
     if (b->cluster == NULL) {
         return KN_ERROR;
     }
+    /* group coordinator: follows the cluster's __consumer_offsets leadership */
+    if (kn_group_start(b) != KN_OK) {
+        return KN_ERROR;
+    }
     return KN_OK;
 }
 
 static void kn_broker_stop_subsystems(kn_broker_t *b)
 {
+    kn_group_stop(b);   /* before the cluster: it reads partitions through it */
     kn_cluster_stop(b->cluster);
     b->cluster = NULL;
 }

@@ -37,6 +37,9 @@ libkanal_a_SOURCES += \
 	common/protocol/group.h common/protocol/group.c \
 	common/protocol/groupadmin.h common/protocol/groupadmin.c \
 	common/protocol/offsets.h common/protocol/offsets.c
+# ---- OffsetDelete codec (written with the group coordinator) -------------
+libkanal_a_SOURCES += common/protocol/offsetdelete.h common/protocol/offsetdelete.c
+# ---- end of OffsetDelete codec block --------------------------------------
 
 # The broker <-> controller control channel.
 libkanal_a_SOURCES += common/net/ctlchan.h common/net/ctlchan.c

@@ -91,7 +91,7 @@ static const kn_api_range_t kn_api_ranges[] = {
     { KN_API_DELETE_GROUPS, 0, 1, true },
     { KN_API_ALTER_PARTITION_REASSIGNMENTS, 0, 0, false },
     { KN_API_LIST_PARTITION_REASSIGNMENTS, 0, 0, false },
-    { KN_API_OFFSET_DELETE, 0, 0, false },
+    { KN_API_OFFSET_DELETE, 0, 0, true },    /* codec: offsetdelete.c */
 };
 
 const kn_api_info_t *kn_proto_api_info(int16_t key)

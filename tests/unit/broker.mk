@@ -21,3 +21,11 @@ tests_unit_test_cluster_SOURCES = tests/unit/test_cluster.c
 tests_unit_test_cluster_CFLAGS = $(KN_TEST_CFLAGS)
 tests_unit_test_cluster_LDADD = libkanal_broker.a $(LIBKANAL_LOG) $(KN_TEST_LIBS)
 # ---- end of cluster tests -------------------------------------------------
+
+# ---- group coordinator (broker/group) -------------------------------------
+check_PROGRAMS += tests/unit/test_group
+TESTS += tests/unit/test_group
+tests_unit_test_group_SOURCES = tests/unit/test_group.c
+tests_unit_test_group_CFLAGS = $(KN_TEST_CFLAGS)
+tests_unit_test_group_LDADD = libkanal_broker.a $(LIBKANAL_LOG) $(KN_TEST_LIBS)
+# ---- end of group coordinator tests -----------------------------------------
