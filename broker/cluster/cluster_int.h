@@ -30,6 +30,7 @@ struct kn_cluster_s {
     char              *cluster_id;
     char              *reg_json;        /* /brokers/ids/<id> payload */
     int64_t            broker_epoch;    /* atomic; -1 while unregistered */
+    int64_t            reg_session;     /* ZooKeeper session that registered */
     struct event      *reg_retry_ev;    /* re-registration after expiry */
     int64_t            reg_deadline_ms; /* give up on a stale node after this */
 

@@ -176,6 +176,7 @@ static int register_once(kn_cluster_t *c)
         if (st.ephemeralOwner != sid)
             return ZNODEEXISTS;
     }
+    c->reg_session = kn_zk_session_id(c->zk, NULL, NULL);
     __atomic_store_n(&c->broker_epoch, st.czxid, __ATOMIC_RELEASE);
     kn_log_info(LOGC, "registered %s (broker epoch %lld)", path, (long long)st.czxid);
     return ZOK;
@@ -228,9 +229,12 @@ static void session_cb(kn_zk_t *zk, kn_zk_session_event_t ev, void *ud)
         kn_log_warn(LOGC, "ZooKeeper session expired; will register again");
         break;
     case KN_ZK_SESSION_CONNECTED:
-        /* A renewed session after we had registered (reg_json set) lost the
-         * ephemeral node: register again with a new epoch. */
-        if (c->reg_json && kn_zk_session_renewed(c->zk) && !c->stopping) {
+        /* A new session other than the one we registered with (reg_json
+         * set) has lost the ephemeral node: register again, new epoch. The
+         * first session's own CONNECTED event also says "renewed"; it is
+         * recognised by its id. */
+        if (c->reg_json && kn_zk_session_renewed(c->zk) && !c->stopping &&
+            kn_zk_session_id(c->zk, NULL, NULL) != c->reg_session) {
             __atomic_store_n(&c->broker_epoch, -1, __ATOMIC_RELEASE);
             c->reg_deadline_ms = kn_mono_ms() + reg_patience_ms(c);
             schedule_reg_retry(c);

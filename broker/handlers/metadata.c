@@ -17,6 +17,7 @@
 #include "broker/cluster/cluster.h"
 #include "broker/cluster/topics.h"
 #include "broker/handlers/cluster_handlers.h"
+#include "broker/server/server.h"
 #include "log.h"
 #include "protocol/arena.h"
 #include "protocol/metadata.h"
@@ -51,6 +52,25 @@ static void fill_topic(kn_arena_t *a, kn_metadata_topic_t *out, const kn_md_topi
     }
 }
 
+/* Before the controller's first UpdateMetadata the cache knows no broker;
+ * list this one (on the request's listener) so a bootstrapping client has
+ * somewhere to go instead of retrying an empty answer. */
+static void add_self(kn_req_t *req, kn_metadata_resp_t *out)
+{
+    kn_server_t *srv = req->broker->server;
+    for (size_t i = 0; srv && i < kn_server_listener_count(srv); i++) {
+        const kn_listener_t *l = kn_server_listener(srv, i);
+        if (req->listener && strcmp(l->name, req->listener) != 0)
+            continue;
+        kn_metadata_broker_t *b = &out->brokers[out->n_brokers++];
+        b->node_id = req->broker->id;
+        b->host = kn_slice_str(l->adv_host[0] ? l->adv_host : l->host);
+        b->port = l->adv_port > 0 ? l->adv_port : l->port;
+        b->rack = KN_SLICE_NULL;
+        return;
+    }
+}
+
 int kn_handle_metadata(kn_req_t *req, kn_wbuf_t *resp)
 {
     kn_cluster_t *c = req->broker->cluster;
@@ -82,6 +102,9 @@ int kn_handle_metadata(kn_req_t *req, kn_wbuf_t *resp)
         b->port = ep->port;
         b->rack = kn_slice_str(md->brokers[i].rack);
     }
+
+    if (out.n_brokers == 0)
+        add_self(req, &out);
 
     if (kn_proto_metadata_all_topics(&mr, ver)) {
         out.topics = kn_arena_array(&a, (size_t)(md->n_topics ? md->n_topics : 1),
