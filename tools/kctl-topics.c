@@ -444,16 +444,22 @@ static int kn_topics_list(rd_kafka_t *rk, const kn_topics_opts_t *o)
 
 /* Non-default configs of each selected topic as "k=v,k=v" (cfgs[i] for
  * sel[i], kn_malloc'd). A cluster that cannot describe configs gets a
- * warning and empty Configs, since partitions are still worth showing. */
-static void kn_topics_configs(rd_kafka_t *rk, rd_kafka_queue_t *q,
+ * warning and empty Configs, since partitions are still worth showing.
+ * The request goes to `broker` (any live one, as Kafka's AdminClient
+ * does for topic configs), not to the controller librdkafka would pick. */
+static void kn_topics_configs(rd_kafka_t *rk, rd_kafka_queue_t *q, int32_t broker,
                               const rd_kafka_metadata_topic_t **sel, size_t n, char **cfgs)
 {
+    char errstr[256];
     rd_kafka_ConfigResource_t **rs = kn_calloc(n, sizeof(*rs));
 
     for (size_t i = 0; i < n; i++) {
         rs[i] = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, sel[i]->topic);
     }
     rd_kafka_AdminOptions_t *ao = kn_topics_admin_opts(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+    if (broker >= 0) {
+        rd_kafka_AdminOptions_set_broker(ao, broker, errstr, sizeof(errstr));
+    }
     rd_kafka_DescribeConfigs(rk, rs, n, ao, q);
     rd_kafka_event_t *ev = kn_topics_wait(q);
     if (ev == NULL || rd_kafka_event_error(ev)) {
@@ -524,7 +530,7 @@ static int kn_topics_describe(rd_kafka_t *rk, rd_kafka_queue_t *q, const kn_topi
     }
     char **cfgs = kn_calloc(n, sizeof(*cfgs));
     if (o->filters == 0) {
-        kn_topics_configs(rk, q, sel, n, cfgs);
+        kn_topics_configs(rk, q, md->broker_cnt > 0 ? md->brokers[0].id : -1, sel, n, cfgs);
     }
     int32_t *live = kn_calloc((size_t)md->broker_cnt + 1, sizeof(*live));
     for (int b = 0; b < md->broker_cnt; b++) {

@@ -26,3 +26,42 @@ kctl_console_producer_LDADD = $(KN_TOOLS_LIBS)
 kctl_console_consumer_SOURCES = tools/kctl-console-consumer.c
 kctl_console_consumer_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
 kctl_console_consumer_LDADD = $(KN_TOOLS_LIBS)
+
+# The integration cases of the tools (tests/integration/test_tools.py).
+EXTRA_DIST += tests/integration/test_tools.py
+
+# rdkafka_mock: librdkafka's mock cluster as a process, so test_tools.py can
+# check the tools as Kafka clients without depending on kanal-broker.
+check_PROGRAMS += tests/integration/rdkafka_mock
+tests_integration_rdkafka_mock_SOURCES = tests/integration/rdkafka_mock.c
+tests_integration_rdkafka_mock_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
+tests_integration_rdkafka_mock_LDADD = $(RDKAFKA_LIBS)
+
+# --- performance tools (kctl-perf-producer, kctl-perf-consumer,
+# kctl-e2e-latency) and their shared statistics; see docs/benchmarks.md.
+noinst_LIBRARIES += tools/perf/libknperf.a
+tools_perf_libknperf_a_SOURCES = tools/perf/perf.h tools/perf/perf.c
+KN_PERF_LIBS = tools/perf/libknperf.a $(KN_TOOLS_LIBS)
+
+bin_PROGRAMS += kctl-perf-producer kctl-perf-consumer kctl-e2e-latency
+
+kctl_perf_producer_SOURCES = tools/kctl-perf-producer.c
+kctl_perf_producer_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
+kctl_perf_producer_LDADD = $(KN_PERF_LIBS)
+
+kctl_perf_consumer_SOURCES = tools/kctl-perf-consumer.c
+kctl_perf_consumer_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
+kctl_perf_consumer_LDADD = $(KN_PERF_LIBS)
+
+kctl_e2e_latency_SOURCES = tools/kctl-e2e-latency.c
+kctl_e2e_latency_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
+kctl_e2e_latency_LDADD = $(KN_PERF_LIBS) -lpthread
+
+check_PROGRAMS += tests/unit/test_perf
+TESTS += tests/unit/test_perf
+tests_unit_test_perf_SOURCES = tests/unit/test_perf.c
+tests_unit_test_perf_CFLAGS = $(KN_TEST_CFLAGS)
+tests_unit_test_perf_LDADD = tools/perf/libknperf.a $(KN_TEST_LIBS)
+
+EXTRA_DIST += tests/integration/test_perf_tools.py
+# --- end of performance tools

@@ -60,13 +60,14 @@ def kctl(tool, *args, stdin="", status=0):
         f.write(stdin)
     # The shell only wires the files and execs, so the PID the harness
     # stops is the tool itself.
-    argv = ["/bin/sh", "-c", 'exec "$0" "$@" <"$KN_IN" 2>"$KN_ERR"', kh.binary(tool)]
+    argv = ["/bin/sh", "-c", 'exec "$0" "$@" <"$KN_IN" >"$KN_OUT" 2>"$KN_ERR"', kh.binary(tool)]
     argv += [str(a) for a in args]
-    p = kh.start_process(argv, name=tool, capture=True,
-                         env={"KN_IN": base + ".in", "KN_ERR": base + ".err"})
+    p = kh.start_process(argv, name=tool, env={"KN_IN": base + ".in", "KN_OUT": base + ".out",
+                                               "KN_ERR": base + ".err"})
     rc = p.wait(timeout=TOOL_TIMEOUT)
-    out = p.output()
     p.stop()
+    with open(base + ".out") as f:
+        out = f.read()
     with open(base + ".err") as f:
         err = f.read()
     res = Result(rc, out, err)
@@ -201,6 +202,106 @@ def unreachable_broker_is_an_error():
     kh.check_eq(r.out, "", "no topics printed")
 
 
+# ------------------------------------------- librdkafka's mock cluster
+# The tools as Kafka clients, against librdkafka's own mock brokers run as
+# a separate process (tests/integration/rdkafka_mock): metadata, produce,
+# fetch and groups, but no admin requests. Independent of kanal-broker.
+
+_mock = {}
+
+
+def mock():
+    """Start the mock cluster once (stopped at exit); return its bootstrap."""
+    if "bootstrap" not in _mock:
+        p = kh.start_process([kh.binary("tests/integration/rdkafka_mock"), 3,
+                              "topic=mock-a:3:3", "leaderless=mock-a:1",
+                              "topic=mock-b:1:1", "topic=mock-c:3:1",
+                              "topic=mock-dead:1:1", "leaderless=mock-dead:0"],
+                             name="rdkafka_mock", capture=True, scope="global")
+        _mock["bootstrap"] = p.expect(r"^bootstrap=(\S+)$").group(1)
+    return _mock["bootstrap"]
+
+
+@kh.test
+def mock_list_and_describe():
+    bs = mock()
+    r = kctl(TOPICS, "--bootstrap-server", bs, "--list")
+    kh.check_eq([t for t in r.out.splitlines() if t.startswith("mock-")],
+                ["mock-a", "mock-b", "mock-c", "mock-dead"], "sorted topic names")
+    r = kctl(TOPICS, "--bootstrap-server", bs, "--list", "--topic", "mock-[bc]")
+    kh.check_eq(r.out, "mock-b\nmock-c\n", "--list with a pattern")
+
+    r = kctl(TOPICS, "--bootstrap-server", bs, "--describe", "--topic", "mock-a")
+    lines = r.out.splitlines()
+    m = TOPIC_RX.match(lines[0])
+    kh.check(m is not None, "topic line in Kafka's format: %r" % lines[0])
+    kh.check_eq((m.group(1), m.group(2), m.group(3)), ("mock-a", "3", "3"), "topic line")
+    rows = partitions(r.out)
+    kh.check_eq([row[1] for row in rows], [0, 1, 2], "partition lines in order")
+    kh.check_eq(rows[1][2], "none", "leaderless partition shows Leader: none")
+    kh.check(all(sorted(row[3]) == [1, 2, 3] for row in rows), "three replicas each")
+    # The mock cannot describe configs: a warning, not a failure.
+    kh.check_in("warning", r.err, "configs warning")
+
+    r = kctl(TOPICS, "--bootstrap-server", bs, "--describe", "--unavailable-partitions")
+    kh.check_eq(sorted((row[0], row[1]) for row in partitions(r.out)),
+                [("mock-a", 1), ("mock-dead", 0)], "only leaderless partitions")
+    kh.check(all(line.startswith("\t") for line in r.out.splitlines()),
+             "no topic lines with a filter")
+    r = kctl(TOPICS, "--bootstrap-server", bs, "--describe", "--topic", "mock-[ab]")
+    kh.check_eq([line.split("\t")[0] for line in r.out.splitlines() if line.startswith("Topic")],
+                ["Topic: mock-a", "Topic: mock-b"], "two topics by pattern")
+
+
+@kh.test
+def mock_round_trip():
+    bs = mock()
+    r = kctl(PRODUCER, "--bootstrap-server", bs, "--topic", "mock-b",
+             "--property", "parse.key=true", "--property", "key.separator=|",
+             "--property", "parse.headers=true", "--property", "null.marker=NULL",
+             stdin="h1:x,h2:y\tk1|first\n\tk2|second line\n\tk3|NULL\n")
+    kh.check_eq(r.err, "", "producer stderr")
+    r = kctl(CONSUMER, "--bootstrap-server", bs, "--topic", "mock-b", "--from-beginning",
+             "--max-messages", 3, "--timeout-ms", 60000, "--property", "print.key=true",
+             "--property", "print.headers=true", "--property", "key.separator=,")
+    kh.check_eq(r.out, "h1:x,h2:y,k1,first\nNO_HEADERS,k2,second line\nNO_HEADERS,k3,null\n",
+                "headers, keys, a tombstone")
+    kh.check_in("Processed a total of 3 messages", r.err, "total")
+
+    r = kctl(CONSUMER, "--bootstrap-server", bs, "--topic", "mock-b", "--partition", 0,
+             "--offset", 1, "--max-messages", 1, "--timeout-ms", 60000,
+             "--property", "print.offset=true")
+    kh.check_eq(r.out, "Offset:1\tsecond line\n", "read from an offset")
+
+
+@kh.test
+def mock_all_partitions_and_group():
+    bs = mock()
+    values = ["m%02d" % i for i in range(30)]
+    kctl(PRODUCER, "--bootstrap-server", bs, "--topic", "mock-c", "--property", "parse.key=true",
+         "--compression-codec", "zstd", "--sync",
+         stdin="".join("key%d\t%s\n" % (i, v) for i, v in enumerate(values)))
+    r = kctl(CONSUMER, "--bootstrap-server", bs, "--topic", "mock-c", "--from-beginning",
+             "--max-messages", 30, "--timeout-ms", 60000, "--property", "print.partition=true")
+    got = [line.split("\t") for line in r.out.splitlines()]
+    kh.check_eq(sorted(v for _, v in got), values, "every record once, no group")
+    kh.check(len(set(p for p, _ in got)) > 1, "more than one partition read")
+    # The same through a consumer group.
+    r = kctl(CONSUMER, "--bootstrap-server", bs, "--topic", "mock-c", "--group", "kctl-g",
+             "--from-beginning", "--max-messages", 30, "--timeout-ms", 60000)
+    kh.check_eq(sorted(r.out.splitlines()), values, "every record once, --group")
+
+
+@kh.test
+def mock_failed_delivery():
+    bs = mock()
+    r = kctl(PRODUCER, "--bootstrap-server", bs, "--topic", "mock-dead",
+             "--producer-property", "message.timeout.ms=3000", stdin="lost\n", status=1)
+    kh.check_in("Error when sending message to topic mock-dead with key: null, value: 4 bytes",
+                r.err, "Kafka-style failure line")
+    kh.check_in("1 of 1 records were not written", r.err, "summary")
+
+
 # ----------------------------------------------------------- the cluster
 
 zk = kh.ZooKeeper()
@@ -225,7 +326,8 @@ def cluster():
     try:
         _start_cluster()
     except Exception as e:
-        _cluster["error"] = str(e)
+        _cluster.pop("bootstrap", None)
+        _cluster["error"] = str(e).splitlines()[0]
         raise
     return _cluster["bootstrap"]
 
@@ -264,8 +366,7 @@ def _start_cluster():
         b.wait_port(port)
         _cluster["broker%d" % bid] = b
         ports.append(port)
-    _cluster["bootstrap"] = ",".join("127.0.0.1:%d" % p for p in ports)
-    bs = _cluster["bootstrap"]
+    bs = ",".join("127.0.0.1:%d" % p for p in ports)
     # Ready when the cluster answers metadata and a 2-replica topic can be
     # placed, i.e. both brokers are registered.
     probe = "kctl-ready"
@@ -280,6 +381,7 @@ def _start_cluster():
         wait_until(created, "cluster accepts a replication-factor-2 topic")
     except kh.TestFailure as e:
         raise kh.TestFailure("%s; last attempt: %r" % (e, last.get("run")))
+    _cluster["bootstrap"] = bs
     wait_for_leaders(probe)
 
 
