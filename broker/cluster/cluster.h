@@ -39,6 +39,12 @@ void kn_cluster_stop(kn_cluster_t *c);
  * DeleteTopics, CreatePartitions, DescribeConfigs. */
 void kn_cluster_register_handlers(void);
 
+/* Send a broker -> controller message (AlterIsr, ControlledShutdown) on
+ * the controller session; a request_id is assigned. Main thread only.
+ * KN_ERROR if there is no session up right now (the caller retries
+ * later); responses arrive through the replica manager's hooks. */
+int kn_cluster_send_control(kn_cluster_t *c, Kanal__Control__KnControl *msg);
+
 /* Cluster id from /cluster/id (valid for the cluster's lifetime). */
 const char *kn_cluster_id(const kn_cluster_t *c);
 /* Current broker epoch (czxid of /brokers/ids/<id>), -1 if unregistered. */

@@ -234,6 +234,15 @@ static void refresh(kn_cluster_t *c)
     json_decref(j);
 }
 
+int kn_cluster_send_control(kn_cluster_t *c, Kanal__Control__KnControl *msg)
+{
+    if (c == NULL || c->ch == NULL || !c->ch_up || c->stopping)
+        return KN_ERROR;
+    msg->request_id = c->next_request_id++;
+    msg->is_response = false;
+    return kn_ctlchan_send(c->ch, msg);
+}
+
 void kn_ctlsession_start(kn_cluster_t *c)
 {
     c->ctl_watch_armed = false;
