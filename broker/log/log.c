@@ -334,11 +334,11 @@ kn_err_t kn_log_append(kn_log_t *log, uint8_t *data, size_t len, unsigned flags,
         return rc;
     }
     pthread_mutex_lock(&log->lock);
-    kn_segment_t *act = log->segs[log->nsegs - 1];
-    if (log->deleted) {
+    if (log->deleted || log->nsegs == 0) {
         rc = KN_ERR_UNKNOWN_TOPIC_OR_PARTITION;
         goto out;
     }
+    kn_segment_t *act = log->segs[log->nsegs - 1];
     if (info.max_batch_size > log->cfg.max_message_bytes) {
         rc = KN_ERR_MESSAGE_TOO_LARGE;
         goto out;

@@ -102,10 +102,12 @@ void kn_logmgr_foreach(kn_logmgr_t *m, kn_logmgr_each_cb cb, void *ud);
 size_t kn_logmgr_count(kn_logmgr_t *m);
 
 /* Housekeeping, to be called from a timer (once a second is fine), never on
- * the append path: retention by time and size, time-based roll of idle
- * logs, flush.ms, removal of ".deleted" segments and deleted partition
- * directories, and the recovery-point / log-start-offset checkpoints every
- * checkpoint interval. Returns the number of segments deleted by retention. */
+ * the append path: retention by time and size, flush.ms, removal of
+ * ".deleted" segments and deleted partition directories (after
+ * file.delete.delay.ms), and the recovery-point / log-start-offset /
+ * replication-offset (high watermark) checkpoints once a minute. Segments
+ * roll by segment.ms on the next append, as in Kafka. Returns the number
+ * of segments deleted by retention. */
 int kn_logmgr_tick(kn_logmgr_t *m, int64_t now_ms);
 
 /* Write both checkpoint files of every log dir now (atomic: temp, fsync,
@@ -128,7 +130,9 @@ void kn_log_set_config(kn_log_t *log, const kn_log_config_t *cfg);
 /* Append flags. */
 #define KN_LOG_APPEND_LEADER   0x1  /* assign offsets (leader/produce path) */
 #define KN_LOG_APPEND_REPLICA  0x0  /* keep the batches' offsets (follower):
-                                     * first base offset must equal the log end */
+                                     * they must increase and not start below
+                                     * the log end (a gap is allowed, as after
+                                     * compaction on the leader) */
 
 typedef struct {
     int64_t base_offset;       /* first offset written */
@@ -207,10 +211,13 @@ int64_t kn_log_recovery_point(kn_log_t *log);   /* offsets below are fsynced */
 int64_t kn_log_high_watermark(kn_log_t *log);
 void kn_log_set_high_watermark(kn_log_t *log, int64_t hw);
 
-/* Leader epochs (KIP-101): the epoch of the last batch appended, and for
- * OffsetForLeaderEpoch the end offset of `epoch` (the start offset of the
- * next higher epoch, or the log end for the latest). Unknown epoch below
- * the first: *end_offset = -1, *end_epoch = -1. */
+/* Leader epochs (KIP-101), kept in "leader-epoch-checkpoint": the latest
+ * epoch seen (-1 if none), and for OffsetForLeaderEpoch the end offset of
+ * `epoch`: the log end for the latest epoch, else the start offset of the
+ * first higher epoch, with *end_epoch the largest known epoch <= `epoch`
+ * (or `epoch` itself when it is below every known one). An epoch above
+ * the latest, or no epochs at all: *end_epoch = -1, *end_offset = -1
+ * (Kafka's UNDEFINED_EPOCH / UNDEFINED_EPOCH_OFFSET). */
 int32_t kn_log_latest_epoch(kn_log_t *log);
 kn_err_t kn_log_epoch_end_offset(kn_log_t *log, int32_t epoch, int32_t *end_epoch,
                                  int64_t *end_offset);
