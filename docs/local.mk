@@ -3,3 +3,6 @@ EXTRA_DIST += docs/architecture.md docs/operations.md docs/protocol-support.md
 
 # kanal-controller(8).
 dist_man_MANS += docs/kanal-controller.8
+
+# kctl-topics(1), kctl-console-producer(1), kctl-console-consumer(1).
+dist_man_MANS += docs/kctl-topics.1 docs/kctl-console-producer.1 docs/kctl-console-consumer.1
