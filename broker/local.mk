@@ -30,6 +30,13 @@ libkanal_broker_a_SOURCES += \
 	broker/handlers/admin_topics.c broker/handlers/describe_configs.c
 # ---- end of cluster block -----------------------------------------------
 
+# ---- data path: Produce, Fetch, ListOffsets; storage wiring -------------
+libkanal_broker_a_SOURCES += \
+	broker/storage.h broker/storage.c \
+	broker/handlers/handlers.h broker/handlers/produce.c \
+	broker/handlers/fetch.c broker/handlers/list_offsets.c
+# ---- end of data path block ----------------------------------------------
+
 # ---- storage engine (broker/log): libkanal_log.a -------------------------
 # Link it before libkanal.a: $(LIBKANAL_LOG) libkanal.a $(KN_COMMON_LIBS).
 noinst_LIBRARIES += libkanal_log.a
@@ -48,3 +55,10 @@ libkanal_broker_a_SOURCES += \
 	broker/group/coordinator.c broker/handlers/groups.c \
 	broker/handlers/group_offsets.c
 # ---- end of group coordinator block ---------------------------------------
+
+# ---- replication: fetchers, ISR, high watermark, OffsetForLeaderEpoch ----
+libkanal_broker_a_SOURCES += \
+	broker/replica/replica.h broker/replica/replica_int.h \
+	broker/replica/partition.c broker/replica/fetcher.c broker/replica/rconn.c \
+	broker/handlers/offset_for_leader_epoch.c
+# ---- end of replication block ---------------------------------------------

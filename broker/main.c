@@ -28,6 +28,9 @@
 #include "broker/cluster/cluster.h"
 #include "broker/group/group.h"
 #include "broker/handlers/api_versions.h"
+#include "broker/handlers/handlers.h"
+#include "broker/replica/replica.h"
+#include "broker/storage.h"
 #include "broker/server/server.h"
 #include "log.h"
 #include "net/tls.h"
@@ -47,12 +50,25 @@ static void kn_broker_register_handlers(kn_broker_t *b)
 {
     KN_UNUSED(b);
     kn_api_versions_register();
+    kn_data_handlers_register();    /* Produce, Fetch, ListOffsets (broker/handlers) */
     kn_cluster_register_handlers();
     kn_group_register_handlers();   /* consumer groups, offsets (broker/group) */
+    kn_repl_register_handlers();    /* OffsetForLeaderEpoch (broker/replica) */
 }
 
 static int kn_broker_start_subsystems(kn_broker_t *b)
 {
+    /* storage first: the cluster creates partition logs in b->logs as the
+     * controller assigns them */
+    if (kn_broker_storage_open(b) != KN_OK) {
+        return KN_ERROR;
+    }
+    /* replication: exists before the cluster, whose first LeaderAndIsr
+     * hands it partitions to lead or follow */
+    b->repl = kn_repl_new(b);
+    if (kn_repl_start(b->repl) != KN_OK) {
+        return KN_ERROR;
+    }
     /* cluster: registers in ZooKeeper and serves partitions from b->logs */
     b->cluster = kn_cluster_start(b);
     if (b->cluster == NULL) {
@@ -67,9 +83,13 @@ static int kn_broker_start_subsystems(kn_broker_t *b)
 
 static void kn_broker_stop_subsystems(kn_broker_t *b)
 {
+    kn_repl_stop(b->repl);   /* fetcher threads joined before the cluster goes */
     kn_group_stop(b);   /* before the cluster: it reads partitions through it */
     kn_cluster_stop(b->cluster);
     b->cluster = NULL;
+    kn_repl_free(b->repl);   /* after the cluster: its stop drains work queued for us */
+    b->repl = NULL;
+    kn_broker_storage_close(b);   /* last: checkpoints and the clean-shutdown marker */
 }
 
 /* ---- logging -------------------------------------------------------------- */
