@@ -6,6 +6,7 @@
  *   log/      partition logs on disk (storage engine)
  *   cluster/  ZooKeeper registration, controller session, metadata cache,
  *             replica (partition) manager
+ *   replica/  replication: follower fetchers, ISR, high watermark, acks=all
  *   handlers/ one file per Kafka API family
  * Fields are set up by broker/main.c in that order and torn down in reverse.
  */
@@ -19,6 +20,7 @@ struct event_base;
 typedef struct kn_server_s kn_server_t;       /* broker/server/server.h */
 typedef struct kn_logmgr_s kn_logmgr_t;       /* broker/log/log.h */
 typedef struct kn_cluster_s kn_cluster_t;     /* broker/cluster/cluster.h */
+typedef struct kn_repl_s kn_repl_t;           /* broker/replica/replica.h */
 
 typedef struct kn_broker_s {
     kn_config_t       *cfg;          /* validated configuration */
@@ -28,6 +30,7 @@ typedef struct kn_broker_s {
     kn_server_t       *server;       /* network layer (its own worker loops) */
     kn_logmgr_t       *logs;         /* all partition logs under log.dirs */
     kn_cluster_t      *cluster;      /* cluster membership and metadata */
+    kn_repl_t         *repl;         /* replication: fetchers, ISR, high watermark */
     volatile int       stopping;     /* set on SIGTERM/SIGINT */
 } kn_broker_t;
 

@@ -11,11 +11,12 @@ include tests/unit/record.mk
 include tests/unit/log.mk
 include tests/unit/protocol.mk
 include tests/unit/broker.mk
+include tests/unit/replica.mk
 include tests/unit/controller.mk
 include tests/unit/tools.mk
 include tests/integration/local.mk
 
-EXTRA_DIST += tests/harness/kanal_harness.py tests/run-integration.sh
+EXTRA_DIST += tests/harness/kanal_harness.py tests/harness/kanal_cluster.py tests/integration/test_cluster_e2e.py tests/run-integration.sh
 
 # The integration suite: every tests/integration/test_*.py and *.sh script,
 # each against real ZooKeeper/broker/controller processes it starts and

@@ -15,6 +15,7 @@
 
 #include "broker/cluster/cluster_int.h"
 #include "broker/handlers/cluster_handlers.h"
+#include "broker/replica/replica.h"
 #include "log.h"
 #include "protocol/api.h"
 
@@ -273,6 +274,10 @@ bool kn_cluster_on_control(kn_cluster_t *c, const Kanal__Control__KnControl *msg
         return false;
     }
     case KANAL__CONTROL__KN_CONTROL__BODY_ALTER_ISR_RESPONSE:
+        /* Replication (broker/replica) proposed the ISR change. */
+        if (c->b != NULL)
+            kn_repl_on_alter_isr_response(c->b->repl, msg->alter_isr_response);
+        return false;
     case KANAL__CONTROL__KN_CONTROL__BODY_CONTROLLED_SHUTDOWN_RESPONSE:
         return false;
     default:

@@ -27,6 +27,7 @@
 
 #include "broker/cluster/cluster_int.h"
 #include "broker/log/log.h"
+#include "broker/replica/replica.h"
 #include "log.h"
 
 #define LOGC "broker.replica"
@@ -155,6 +156,48 @@ static void load_topic_config(kn_cluster_t *c, kn_log_t *log, const char *topic)
     json_decref(j);
 }
 
+/* min.insync.replicas of a topic: its /config/topics override, else 0
+ * (the replica manager then uses the broker default). Main thread. */
+static int32_t topic_min_isr(kn_cluster_t *c, const char *topic)
+{
+    if (c->zk == NULL)
+        return 0;
+    char path[512];
+    snprintf(path, sizeof(path), "/config/topics/%s", topic);
+    json_t *j = NULL;
+    if (kn_zk_get_json(c->zk, path, &j, NULL, NULL, NULL) != ZOK || j == NULL)
+        return 0;
+    int64_t n = 0;
+    const char *s = json_string_value(json_object_get(json_object_get(j, "config"),
+                                                      "min.insync.replicas"));
+    if (!parse_i64(s, &n) || n < 1 || n > INT32_MAX)
+        n = 0;
+    json_decref(j);
+    return (int32_t)n;
+}
+
+/* Hand the state to replication (broker/replica): leader bookkeeping
+ * (follower positions, high watermark, ISR) or a fetcher from the leader. */
+static void repl_apply(kn_cluster_t *c, const Kanal__Control__PartitionState *ps, kn_log_t *log)
+{
+    if (c->b == NULL || c->b->repl == NULL || log == NULL)
+        return;
+    kn_repl_state_t st;
+    memset(&st, 0, sizeof(st));
+    st.topic = ps->topic;
+    st.partition = ps->partition;
+    st.log = log;
+    st.leader = ps->leader;
+    st.leader_epoch = ps->leader_epoch;
+    st.zk_version = ps->zk_version;
+    st.isr = ps->isr;
+    st.n_isr = (int)KN_MIN(ps->n_isr, (size_t)INT32_MAX);
+    st.replicas = ps->replicas;
+    st.n_replicas = (int)KN_MIN(ps->n_replicas, (size_t)INT32_MAX);
+    st.min_isr = ps->leader == c->broker_id ? topic_min_isr(c, ps->topic) : 0;
+    kn_repl_apply(c->b->repl, &st);
+}
+
 /* ---- controller-driven changes (main thread) ---------------------------- */
 
 kn_err_t kn_replicas_become(kn_cluster_t *c, const Kanal__Control__PartitionState *ps,
@@ -210,7 +253,10 @@ kn_err_t kn_replicas_become(kn_cluster_t *c, const Kanal__Control__PartitionStat
     r->leader_id = ps->leader;
     r->leader_epoch = ps->leader_epoch;
     r->zk_version = ps->zk_version;
+    kn_log_t *rlog = kn_log_ref(r->log);
     pthread_mutex_unlock(&c->rep_lock);
+    repl_apply(c, ps, rlog);
+    kn_log_release(rlog);
 
     if (changed)
         kn_log_info(LOGC, "%s-%d: %s (leader %d, leader epoch %d)", ps->topic, ps->partition,
@@ -240,6 +286,8 @@ kn_err_t kn_replicas_stop(kn_cluster_t *c, const char *topic, int32_t partition,
         kn_log_info(LOGC, "%s-%d: stopped serving%s", topic, partition,
                     delete_log ? " and deleting" : "");
         replica_free(r);
+        if (c->b != NULL)
+            kn_repl_forget(c->b->repl, topic, partition);   /* broker/replica */
     }
     if (delete_log && c->b && c->b->logs) {
         kn_err_t err = kn_logmgr_delete(c->b->logs, topic, partition);

@@ -13,6 +13,12 @@
  * window between "nothing to read" and "watching", the fetch re-checks
  * once right after it starts watching.
  *
+ * Followers (replica_id >= 0) read up to the log end, and each of their
+ * fetches reports the follower's log end offset (its fetch offset) to the
+ * replica manager, which moves the high watermark and tracks the ISR;
+ * consumers read only up to the high watermark, and are woken when it
+ * moves (broker/replica notifies the partition).
+ *
  * Byte limits follow KIP-74: the first batch of the first partition with
  * data is returned whole even if it exceeds max_bytes, so a consumer can
  * always make progress; later partitions only get what still fits.
@@ -27,6 +33,7 @@
 #include "broker/cluster/cluster.h"
 #include "broker/handlers/handlers.h"
 #include "broker/log/log.h"
+#include "broker/replica/replica.h"
 #include "broker/server/delayed.h"
 #include "log.h"
 #include "protocol/fetch.h"
@@ -38,6 +45,8 @@ typedef struct {
     kn_arena_t      arena;
     kn_fetch_req_t  fr;
     kn_delayed_t   *op;
+    bool            follower_seen; /* follower positions reported to the
+                                    * replica manager (once per request) */
 } kn_fetch_ctx_t;
 
 /* One partition's read, kept until the response is encoded. */
@@ -135,6 +144,13 @@ static bool kn_fetch_try(kn_fetch_ctx_t *ctx, bool final, kn_wbuf_t *resp)
             } else if (in->current_leader_epoch > ref.leader_epoch) {
                 err = KN_ERR_UNKNOWN_LEADER_EPOCH;
             }
+            if (err == KN_ERR_NONE && follower && !ctx->follower_seen && b->repl != NULL) {
+                /* A follower's fetch offset is its log end: this is how the
+                 * leader learns replication progress (and may move the HW,
+                 * which the answer below then already carries). */
+                err = kn_repl_follower_fetch(b->repl, topic ? topic : "", in->partition,
+                                             fr->replica_id, in->fetch_offset);
+            }
             int64_t hw = kn_log_high_watermark(ref.log);
             op->high_watermark = hw;
             op->last_stable_offset = hw;
@@ -167,6 +183,7 @@ static bool kn_fetch_try(kn_fetch_ctx_t *ctx, bool final, kn_wbuf_t *resp)
         }
     }
 
+    ctx->follower_seen = true;
     bool done = final || any_error || total >= KN_MAX(fr->min_bytes, 1) ||
                 (fr->min_bytes <= 0);
     if (done) {
