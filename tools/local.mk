@@ -65,3 +65,10 @@ tests_unit_test_perf_LDADD = tools/perf/libknperf.a $(KN_TEST_LIBS)
 
 EXTRA_DIST += tests/integration/test_perf_tools.py
 # --- end of performance tools
+
+# ---- kctl-consumer-groups (owned with the group coordinator) --------------
+bin_PROGRAMS += kctl-consumer-groups
+kctl_consumer_groups_SOURCES = tools/kctl-consumer-groups.c
+kctl_consumer_groups_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
+kctl_consumer_groups_LDADD = $(KN_TOOLS_LIBS)
+# ---- end of kctl-consumer-groups block ------------------------------------
