@@ -55,6 +55,11 @@ def kctl(tool, *args, stdin="", status=0):
     case if the exit status is not `status` (None: any)."""
     global _runs
     _runs += 1
+    if tool == PRODUCER and "--help" not in args and "message.timeout.ms" not in " ".join(
+            str(a) for a in args):
+        # Bound how long a record that cannot be written keeps a case busy
+        # (the default is two minutes); not a timing assertion.
+        args = args + ("--producer-property", "message.timeout.ms=60000")
     base = os.path.join(kh.workdir(), "%s-%d" % (tool, _runs))
     with open(base + ".in", "w") as f:
         f.write(stdin)
@@ -334,6 +339,7 @@ def cluster():
 
 def _start_cluster():
     if not zk.running():
+        zk.scope = "global"   # first started inside a case, it serves them all
         zk.start()
     connect = zk.connect("/kanal-tools")
     wd = kh.workdir()
