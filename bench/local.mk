@@ -7,3 +7,11 @@ bench_log_append_SOURCES = bench/log_append.c
 bench_log_append_LDADD = libkanal_log.a libkanal.a $(KN_COMMON_LIBS) -lpthread
 dist_noinst_SCRIPTS += bench/log-append.sh
 # ---- end of storage benchmark block ---------------------------------------
+
+# ---- benchmark matrix (bench/run, see docs/benchmarks.md) ----------------
+# Not built or run by make: bench/run starts its own clusters and peers and
+# compiles bench/nats_bench.c itself against libnats-dev, which Kanal does
+# not otherwise depend on.
+dist_noinst_SCRIPTS += bench/run bench/deps.sh
+EXTRA_DIST += bench/bench_cases.py bench/nats_bench.c
+# ---- end of benchmark matrix block ---------------------------------------

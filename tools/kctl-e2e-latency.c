@@ -393,6 +393,20 @@ static int kn_e2e_pingpong(rd_kafka_t *prk, rd_kafka_topic_t *prkt, kn_e2e_cons_
     return rc;
 }
 
+/* Wait up to 100 ms for one record, then take whatever else is queued
+ * without waiting. (rd_kafka_consume_batch_queue alone waits until the
+ * batch is full or the timeout passes, which would add up to a batch's
+ * worth of inter-arrival time to every latency.) */
+static ssize_t kn_e2e_take(rd_kafka_queue_t *q, rd_kafka_message_t **batch, size_t size)
+{
+    batch[0] = rd_kafka_consume_queue(q, 100);
+    if (batch[0] == NULL) {
+        return 0;
+    }
+    ssize_t n = rd_kafka_consume_batch_queue(q, 0, batch + 1, size - 1);
+    return n < 0 ? 1 : n + 1;
+}
+
 /* Rate mode, consumer thread: every record of this run until all arrived
  * or none came for --timeout ms. */
 static void *kn_e2e_rate_consume(void *arg)
@@ -404,7 +418,7 @@ static void *kn_e2e_rate_consume(void *arg)
 
     r->rc = KN_OK;
     while (r->received < total && !kn_e2e_stop) {
-        ssize_t n = rd_kafka_consume_batch_queue(r->cons->q, 100, batch, KN_ARRAY_LEN(batch));
+        ssize_t n = kn_e2e_take(r->cons->q, batch, KN_ARRAY_LEN(batch));
         int64_t now = kn_perf_now_us();
         for (ssize_t i = 0; i < n; i++) {
             int64_t ts;

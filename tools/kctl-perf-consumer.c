@@ -293,7 +293,15 @@ static int kn_pc_loop(rd_kafka_queue_t *q, kn_pc_state_t *st, const kn_pc_opts_t
                "rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec\n");
     }
     while (st->count < want && !kn_pc_stop) {
-        ssize_t n = rd_kafka_consume_batch_queue(q, 100, batch, KN_PC_BATCH);
+        /* Block for one record, then take what else is queued without
+         * waiting: consume_batch_queue alone would wait for a full batch
+         * (or the timeout), which skews the end time of the run. */
+        ssize_t n = 0;
+        batch[0] = rd_kafka_consume_queue(q, 100);
+        if (batch[0] != NULL) {
+            n = rd_kafka_consume_batch_queue(q, 0, batch + 1, KN_PC_BATCH - 1);
+            n = n < 0 ? 1 : n + 1;
+        }
         int64_t now = kn_perf_now_us();
         for (ssize_t i = 0; i < n; i++) {
             rd_kafka_message_t *m = batch[i];
