@@ -333,7 +333,10 @@ static int kn_cons_run_partitions(rd_kafka_t *rk, const kn_cons_opts_t *o,
         parts[nparts++] = (int32_t)o->partition;
     } else {
         rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, KN_CONS_METADATA_MS);
-        if (err == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1 && md->topics[0].err) {
+        /* A topic-level error only matters when it leaves no partitions
+         * (LEADER_NOT_AVAILABLE on a fresh topic still lists them). */
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1 && md->topics[0].err &&
+            md->topics[0].partition_cnt == 0) {
             err = md->topics[0].err;
         }
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {

@@ -484,6 +484,9 @@ def invalid_requests_are_refused():
          "--if-exists")
     r = kctl(TOPICS, "--bootstrap-server", bs, "--delete", "--topic", "no-such-topic", status=1)
     kh.check_in("does not exist as expected", r.err, "delete missing")
+    r = kctl(CONSUMER, "--bootstrap-server", bs, "--topic", "no-such-topic", "--timeout-ms",
+             5000, status=1)
+    kh.check_in("cannot read the partitions of topic 'no-such-topic'", r.err, "consume missing")
 
 
 @kh.test
