@@ -54,6 +54,7 @@ libkanal_broker_a_SOURCES += \
 	broker/group/hash.c broker/group/objects.c broker/group/state.c broker/group/records.c \
 	broker/group/coordinator.c broker/handlers/groups.c \
 	broker/handlers/group_offsets.c
+EXTRA_DIST += tests/integration/test_groups.py
 # ---- end of group coordinator block ---------------------------------------
 
 # ---- replication: fetchers, ISR, high watermark, OffsetForLeaderEpoch ----

@@ -400,10 +400,28 @@ static const rd_kafka_ConsumerGroupDescription_t *kn_cg_describe_one(kn_cg_t *cg
     return d[0];
 }
 
-/* Committed offsets of a group (all partitions); NULL on failure. */
+/* Committed offsets of a group (all partitions with one); NULL on
+ * failure. We name every partition of the cluster rather than asking for
+ * "all" (a null list): librdkafka 2.0 sends that as an empty list. */
 static rd_kafka_topic_partition_list_t *kn_cg_committed(kn_cg_t *cg, const char *group)
 {
-    rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(group, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    if (rd_kafka_metadata(cg->rk, 1, NULL, &md, cg->timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        kn_tool_err(PROG, "cannot read cluster metadata");
+        return NULL;
+    }
+    rd_kafka_topic_partition_list_t *all = rd_kafka_topic_partition_list_new(16);
+    for (int t = 0; t < md->topic_cnt; t++) {
+        if (md->topics[t].err != RD_KAFKA_RESP_ERR_NO_ERROR || md->topics[t].topic[0] == '_') {
+            continue;
+        }
+        for (int p = 0; p < md->topics[t].partition_cnt; p++) {
+            rd_kafka_topic_partition_list_add(all, md->topics[t].topic, md->topics[t].partitions[p].id);
+        }
+    }
+    rd_kafka_metadata_destroy(md);
+    rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(group, all->cnt > 0 ? all : NULL);
+    rd_kafka_topic_partition_list_destroy(all);
     rd_kafka_AdminOptions_t *ao = kn_cg_adminopts(cg, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
     rd_kafka_ListConsumerGroupOffsets(cg->rk, &req, 1, ao, cg->q);
     rd_kafka_AdminOptions_destroy(ao);
@@ -418,7 +436,13 @@ static rd_kafka_topic_partition_list_t *kn_cg_committed(kn_cg_t *cg, const char 
     rd_kafka_topic_partition_list_t *out = NULL;
     if (n == 1 && rd_kafka_group_result_error(gr[0]) == NULL) {
         const rd_kafka_topic_partition_list_t *p = rd_kafka_group_result_partitions(gr[0]);
-        out = p ? rd_kafka_topic_partition_list_copy(p) : rd_kafka_topic_partition_list_new(0);
+        out = rd_kafka_topic_partition_list_new(p ? p->cnt : 0);
+        for (int i = 0; p != NULL && i < p->cnt; i++) {
+            if (p->elems[i].offset >= 0) {
+                rd_kafka_topic_partition_list_add(out, p->elems[i].topic, p->elems[i].partition)->offset =
+                    p->elems[i].offset;
+            }
+        }
     } else if (n == 1) {
         kn_tool_err(PROG, "fetch offsets of %s: %s", group,
                     rd_kafka_error_string(rd_kafka_group_result_error(gr[0])));
