@@ -12,6 +12,7 @@ Metadata, and restarts (clean and after kill -9) keeping topics.
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -254,6 +255,48 @@ def restart_after_kill9_waits_for_old_session():
     j = cl.zk_json("/brokers/ids/2")
     kh.check_eq(j["port"], cl.broker_ports[2], "re-registered")
     cl.wait_topic_ready("manual", 3)
+
+
+@kh.test
+def session_expiry_reregisters():
+    stat = cl.zkc().exists("/brokers/ids/1")
+    proc = cl.brokers[1]
+    os.kill(proc.pid, signal.SIGSTOP)   # a long pause: ZooKeeper expires the session
+    try:
+        cl.wait_for(lambda: cl.zk_get("/brokers/ids/1") is None,
+                    "ZooKeeper to expire the paused broker's session")
+    finally:
+        os.kill(proc.pid, signal.SIGCONT)
+    new = cl.wait_for(lambda: cl.zkc().exists("/brokers/ids/1"), "re-registration")
+    kh.check(new.czxid > stat.czxid, "new broker epoch after expiry")
+    kh.check(new.ephemeralOwner != stat.ephemeralOwner, "registered by the new session")
+    # The controller took the broker back: its partitions get leaders again.
+    cl.wait_topic_ready("orders", 4)
+    md = cl.wait_for(lambda: (lambda m: m if m and len(m["brokers"]) == 2 else None)(
+        metadata_json()), "both brokers in Metadata again")
+    kh.check_eq(sorted(b["id"] for b in md["brokers"]), [1, 2], "broker ids")
+
+
+@kh.test
+def tls_controller_channel():
+    """A controller whose endpoint is SSL://: brokers connect with TLS."""
+    tcl = kc.Cluster(brokers=1, controllers=1, ssl=True)
+    tcl.extra_controller.update({
+        "listeners": "SSL://127.0.0.1:%d" % tcl.controller_ports[1],
+        "ssl.certificate.location": tcl.tls["cert"],
+        "ssl.key.location": tcl.tls["key"],
+        "ssl.ca.location": tcl.tls["ca"],
+    })
+    try:
+        tcl.start()
+        ctl = tcl.zk_json("/controller")
+        kh.check(ctl["endpoint"].startswith("SSL://"), "controller endpoint is SSL")
+        tcl.create_topic("over-tls", 2)   # needs LeaderAndIsr/UpdateMetadata over TLS
+        kh.check_eq(tcl.zk_json("/brokers/ids/1")["listener_security_protocol_map"],
+                    {"PLAINTEXT": "PLAINTEXT", "SSL": "SSL"}, "both listeners registered")
+    finally:
+        tcl.stop()
+        tcl.zk.stop()
 
 
 if __name__ == "__main__":
