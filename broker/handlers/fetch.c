@@ -127,7 +127,10 @@ static bool kn_fetch_try(kn_fetch_ctx_t *ctx, bool final, kn_wbuf_t *resp)
             op->log_start_offset = -1;
             op->n_aborted = fr->isolation_level == 1 ? 0 : -1;
             op->preferred_read_replica = -1;
-            op->records = KN_SLICE_NULL;
+            /* Never null: clients read a null records field as a
+             * corrupt message set; "no data" is zero bytes. */
+            op->records.ptr = (const uint8_t *)"";
+            op->records.len = 0;
 
             kn_err_t err = b->cluster ? kn_cluster_partition_lookup(b->cluster, topic ? topic : "",
                                                                      in->partition, &ref)

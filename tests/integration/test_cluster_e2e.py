@@ -24,6 +24,16 @@ N_RECORDS = 10000
 N_KEYS = 97
 
 
+def same(got, want, what):
+    """Compare two lists, reporting sizes and a few differences, not the
+    whole lists."""
+    if got == want:
+        return
+    g, w = set(got), set(want)
+    raise kh.TestFailure("%s: got %d items, wanted %d; missing %s; unexpected %s"
+                         % (what, len(got), len(want), sorted(w - g)[:5], sorted(g - w)[:5]))
+
+
 def kcat(args, input_text=None, timeout=120, ssl=False):
     r = subprocess.run(cl.kcat_args(ssl) + args, input=input_text, capture_output=True,
                        text=True, timeout=timeout)
@@ -49,7 +59,7 @@ def check_keyed(topic, lines, ssl=False):
     got = consume_all(topic, ssl)
     kh.check_eq(len(got), len(lines), "records consumed from %s" % topic)
     want_values = sorted(line.split(":", 1)[1] for line in lines)
-    kh.check_eq(sorted(r[3] for r in got), want_values, "values byte-identical")
+    same(sorted(r[3] for r in got), want_values, "values byte-identical")
     by_key, part_of_key = {}, {}
     for key, part, off, val in got:
         kh.check(val.startswith("v-%s-" % key[1:]), "value %r belongs to key %r" % (val, key))
@@ -127,7 +137,7 @@ def compression_codecs():
                 continue
             got.append(m.value().decode())
         c.close()
-        kh.check_eq(sorted(got), sorted(sent), "%s records read back" % codec)
+        same(sorted(got), sorted(sent), "%s records read back" % codec)
 
 
 @kh.test
@@ -172,7 +182,7 @@ def broker_restart_keeps_data():
     cl.start_broker(2)
     cl.wait_topic_ready("e2e", 6)
     after = consume_all("e2e")
-    kh.check_eq(sorted(map(tuple, after)), sorted(map(tuple, before)), "same records after restart")
+    same(sorted(map(tuple, after)), sorted(map(tuple, before)), "same records after restart")
 
 
 @kh.test
@@ -184,7 +194,8 @@ def delete_topic_removes_everything():
                     if d.startswith("doomed-")]
     kh.check_eq(len(dirs()), 3, "partition directories exist")
     from confluent_kafka.admin import AdminClient
-    AdminClient(cl.client_conf()).delete_topics(["doomed"], operation_timeout=30)["doomed"].result(60)
+    admin = AdminClient(cl.client_conf())   # must outlive the future
+    admin.delete_topics(["doomed"], operation_timeout=30)["doomed"].result(60)
     cl.wait_for(lambda: cl.zk_get("/brokers/topics/doomed") is None, "topic znode removed")
     cl.wait_for(lambda: cl.zk_get("/admin/delete_topics/doomed") is None, "delete marker removed")
     cl.wait_for(lambda: not [d for d in dirs() if not d.endswith("-delete")],
