@@ -6,3 +6,6 @@ dist_man_MANS += docs/kanal-controller.8
 
 # kctl-topics(1), kctl-console-producer(1), kctl-console-consumer(1).
 dist_man_MANS += docs/kctl-topics.1 docs/kctl-console-producer.1 docs/kctl-console-consumer.1
+
+# kanal-broker(8).
+dist_man_MANS += docs/kanal-broker.8
