@@ -3,6 +3,9 @@
  * controller, topics with their partitions, answered from the metadata
  * cache snapshot the controller keeps up to date.
  *
+ * The controller id is the active controller's when that is also a broker
+ * id, else a broker's (see pick_controller()).
+ *
  * Each broker is listed with its endpoint on the listener the request came
  * in on (a client that connected over SSL must be sent SSL addresses);
  * brokers without that listener are left out, as Kafka does. Unknown topics
@@ -71,6 +74,29 @@ static void add_self(kn_req_t *req, kn_metadata_resp_t *out)
     }
 }
 
+static bool listed(const kn_metadata_resp_t *out, int32_t id)
+{
+    for (int32_t i = 0; i < out->n_brokers; i++)
+        if (out->brokers[i].node_id == id)
+            return true;
+    return false;
+}
+
+/* The controller id clients see. Kafka clients send CreateTopics,
+ * DeleteTopics and CreatePartitions to the "controller" broker and wait
+ * until Metadata names one they can reach. Kanal's controllers are
+ * separate processes with their own ids, and every broker handles those
+ * admin requests, so: the active controller's id when it is also a listed
+ * broker id (the usual numbering), else this broker, else any listed one. */
+static int32_t pick_controller(const kn_metadata_resp_t *out, int32_t active, int32_t self)
+{
+    if (active >= 0 && listed(out, active))
+        return active;
+    if (listed(out, self))
+        return self;
+    return out->n_brokers > 0 ? out->brokers[0].node_id : -1;
+}
+
 int kn_handle_metadata(kn_req_t *req, kn_wbuf_t *resp)
 {
     kn_cluster_t *c = req->broker->cluster;
@@ -87,7 +113,6 @@ int kn_handle_metadata(kn_req_t *req, kn_wbuf_t *resp)
     kn_metadata_resp_t out;
     memset(&out, 0, sizeof(out));
     out.cluster_authorized_operations = INT32_MIN;
-    out.controller_id = md->controller_id;
     out.cluster_id = kn_slice_str(md->cluster_id ? md->cluster_id : kn_cluster_id(c));
 
     out.brokers = kn_arena_array(&a, (size_t)(md->n_brokers ? md->n_brokers : 1),
@@ -105,6 +130,7 @@ int kn_handle_metadata(kn_req_t *req, kn_wbuf_t *resp)
 
     if (out.n_brokers == 0)
         add_self(req, &out);
+    out.controller_id = pick_controller(&out, md->controller_id, req->broker->id);
 
     if (kn_proto_metadata_all_topics(&mr, ver)) {
         out.topics = kn_arena_array(&a, (size_t)(md->n_topics ? md->n_topics : 1),
