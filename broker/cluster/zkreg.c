@@ -301,8 +301,8 @@ int kn_zkreg_start(kn_cluster_t *c)
         }
         if (!warned) {
             kn_log_warn(LOGC, "/brokers/ids/%d still exists (a previous run's session?); "
-                        "waiting up to %d ms for it to expire", c->broker_id,
-                        c->session_timeout_ms);
+                        "waiting up to %lld ms for it to expire", c->broker_id,
+                        (long long)reg_patience_ms(c));
             warned = true;
         }
         struct timespec ts = { 0, KN_REG_RETRY_MS * 1000000L };
