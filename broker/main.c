@@ -243,6 +243,18 @@ int main(int argc, char **argv)
         goto out;
     }
 
+    /* Signal handlers before anything listens: a SIGHUP or SIGTERM that
+     * arrives once the port is open must never hit the default action
+     * (terminate without a clean shutdown). */
+    sigs[0] = evsignal_new(b.main_base, SIGTERM, kn_broker_on_stop_signal, &b);
+    sigs[1] = evsignal_new(b.main_base, SIGINT, kn_broker_on_stop_signal, &b);
+    sigs[2] = evsignal_new(b.main_base, SIGHUP, kn_broker_on_hup, &b);
+    for (size_t i = 0; i < KN_ARRAY_LEN(sigs); i++) {
+        if (sigs[i] != NULL) {
+            evsignal_add(sigs[i], NULL);
+        }
+    }
+
     kn_server_opts_t opts;
     if (kn_broker_server_opts(&b, &opts, err, sizeof(err)) != KN_OK) {
         kn_log_error("broker", "configuration: %s", err);
@@ -266,17 +278,12 @@ int main(int argc, char **argv)
         goto stop;
     }
 
-    sigs[0] = evsignal_new(b.main_base, SIGTERM, kn_broker_on_stop_signal, &b);
-    sigs[1] = evsignal_new(b.main_base, SIGINT, kn_broker_on_stop_signal, &b);
-    sigs[2] = evsignal_new(b.main_base, SIGHUP, kn_broker_on_hup, &b);
-    for (size_t i = 0; i < KN_ARRAY_LEN(sigs); i++) {
-        if (sigs[i] != NULL) {
-            evsignal_add(sigs[i], NULL);
-        }
-    }
     kn_log_info("broker", "broker %d started (Kanal %s)", (int)b.id, PACKAGE_VERSION);
     event_base_loop(b.main_base, EVLOOP_NO_EXIT_ON_EMPTY);
     exit_code = 0;
+    /* Controlled shutdown (broker/replica): leadership moves to other
+     * replicas while we still serve, so clients fail over at once. */
+    kn_repl_controlled_shutdown(b.repl);
 
 stop:
     kn_server_stop_listeners(b.server);

@@ -212,12 +212,20 @@ int main(int argc, char **argv)
     kn_log_init("kanal-controller", level);
     signal(SIGPIPE, SIG_IGN);
 
+    struct event *sigterm = NULL, *sigint = NULL;
+
     /* The ZooKeeper wrapper hands events to the loop from its own threads. */
     if (evthread_use_pthreads() != 0 || (c.base = event_base_new()) == NULL) {
         kn_log_error("controller", "cannot create the event loop");
         kn_config_free(cfg);
         return 1;
     }
+    /* Handlers before the port opens: a SIGTERM sent as soon as the port
+     * answers must get the clean stop, not the default action. */
+    sigterm = evsignal_new(c.base, SIGTERM, stop_cb, &c);
+    sigint = evsignal_new(c.base, SIGINT, stop_cb, &c);
+    event_add(sigterm, NULL);
+    event_add(sigint, NULL);
     if (setup_conf(&c, cfg) != KN_OK || kn_ctl_listen(&c) != KN_OK)
         goto out;
 
@@ -233,16 +241,14 @@ int main(int argc, char **argv)
     kn_log_info("controller", "controller %d starting (cluster %s)", (int)c.conf.controller_id,
                 c.cluster_id);
 
-    struct event *sigterm = evsignal_new(c.base, SIGTERM, stop_cb, &c);
-    struct event *sigint = evsignal_new(c.base, SIGINT, stop_cb, &c);
-    event_add(sigterm, NULL);
-    event_add(sigint, NULL);
     kn_ctl_elect(&c);
     event_base_dispatch(c.base);
-    event_free(sigterm);
-    event_free(sigint);
     status = 0;
 out:
+    if (sigterm != NULL)
+        event_free(sigterm);
+    if (sigint != NULL)
+        event_free(sigint);
     c.stopping = true;
     teardown(&c);
     event_base_free(c.base);
