@@ -17,6 +17,16 @@
  * notify are queued while the lock is held and sent after it is released,
  * so a wake that runs inline (a loop already gone at shutdown) cannot
  * re-enter the lock.
+ *
+ * Durability is the replica manager's business (broker/replica): after an
+ * append it is told, outside our lock for the same reason, and it moves
+ * the high watermark once every in-sync replica has the records (at once
+ * when the ISR is just us). A commit is acknowledged only when that high
+ * watermark covers it, so the next leader of the partition -- always an
+ * ISR member -- replays it. The coordinator never sets the high watermark
+ * itself while a replica manager exists: the metadata cache's view of the
+ * ISR may lag the leader's (an AlterIsr just granted), and trusting it
+ * could acknowledge a commit that a new ISR member does not have yet.
  */
 #include "config.h"
 
@@ -28,6 +38,7 @@
 #include "broker/cluster/cluster.h"
 #include "broker/group/group_int.h"
 #include "broker/log/log.h"
+#include "broker/replica/replica.h"
 #include "broker/server/delayed.h"
 #include "common/config.h"
 #include "log.h"
@@ -48,6 +59,7 @@ typedef struct {
 typedef struct {
     char   *key;              /* delayed-op key, or NULL for a partition wake */
     int32_t partition;        /* __consumer_offsets partition to notify */
+    bool    appended;         /* tell the replica manager first (HW may move) */
 } kn_gwake_t;
 
 struct kn_gcoord_s {
@@ -80,7 +92,7 @@ void kn_gc_lock(kn_gcoord_t *gc)
     pthread_mutex_lock(&gc->mu);
 }
 
-static void kn_gc_queue_wake(kn_gcoord_t *gc, const char *key, int32_t partition)
+static void kn_gc_queue_wake(kn_gcoord_t *gc, const char *key, int32_t partition, bool appended)
 {
     if (gc->n_wakes == gc->cap_wakes) {
         gc->cap_wakes = gc->cap_wakes ? gc->cap_wakes * 2 : 16;
@@ -88,6 +100,7 @@ static void kn_gc_queue_wake(kn_gcoord_t *gc, const char *key, int32_t partition
     }
     gc->wakes[gc->n_wakes].key = key ? kn_strdup(key) : NULL;
     gc->wakes[gc->n_wakes].partition = partition;
+    gc->wakes[gc->n_wakes].appended = appended;
     gc->n_wakes++;
 }
 
@@ -95,6 +108,7 @@ void kn_gc_unlock(kn_gcoord_t *gc)
 {
     kn_gwake_t *wakes = gc->wakes;
     int n = gc->n_wakes;
+    kn_repl_t *repl = gc->b->repl;
     gc->wakes = NULL;
     gc->n_wakes = gc->cap_wakes = 0;
     pthread_mutex_unlock(&gc->mu);
@@ -102,9 +116,13 @@ void kn_gc_unlock(kn_gcoord_t *gc)
         if (wakes[i].key != NULL) {
             kn_delayed_notify(wakes[i].key);
             free(wakes[i].key);
-        } else {
-            kn_delayed_notify_tp(KN_GROUP_OFFSETS_TOPIC, wakes[i].partition);
+            continue;
         }
+        if (wakes[i].appended && repl != NULL) {
+            /* Recomputes the HW; notifies the partition if it moved. */
+            kn_repl_leader_appended(repl, KN_GROUP_OFFSETS_TOPIC, wakes[i].partition);
+        }
+        kn_delayed_notify_tp(KN_GROUP_OFFSETS_TOPIC, wakes[i].partition);
     }
     free(wakes);
 }
@@ -112,7 +130,7 @@ void kn_gc_unlock(kn_gcoord_t *gc)
 void kn_gc_wake(kn_gwaiter_t *w)
 {
     if (kn_gc_global != NULL && w->ud != NULL) {
-        kn_gc_queue_wake(kn_gc_global, (const char *)w->ud, -1);
+        kn_gc_queue_wake(kn_gc_global, (const char *)w->ud, -1, false);
     }
 }
 
@@ -336,8 +354,9 @@ static void kn_gc_load(kn_gcoord_t *gc, int32_t p)
 
 /* ---- writing ----------------------------------------------------------------------- */
 
-/* Is this broker the partition's only in-sync replica (then the high
- * watermark follows our log end, as Produce does)? */
+/* Without a replica manager (unit tests, a broker built without
+ * replication): is this broker the partition's only in-sync replica, so
+ * that the high watermark may follow our log end? */
 static bool kn_gc_sole_isr(kn_gcoord_t *gc, int32_t p)
 {
     bool sole = true;
@@ -372,12 +391,24 @@ kn_err_t kn_gc_append(kn_gcoord_t *gc, int32_t partition, const kn_record_in_t *
         return err == KN_ERR_UNKNOWN_TOPIC_OR_PARTITION ? KN_ERR_COORDINATOR_NOT_AVAILABLE
                                                         : KN_ERR_NOT_COORDINATOR;
     }
+    kn_repl_t *repl = gc->b->repl;
+    if (repl != NULL) {
+        /* Kafka writes the offsets topic with acks=all: refuse up front
+         * when the ISR is below min.insync.replicas, as Produce does. */
+        int isr = 0, min_isr = 1;
+        err = kn_repl_isr_info(repl, KN_GROUP_OFFSETS_TOPIC, partition, &isr, &min_isr);
+        if (err == KN_ERR_NONE && isr < min_isr) {
+            err = KN_ERR_NOT_ENOUGH_REPLICAS;
+        }
+    }
     kn_wbuf_t w;
     kn_batch_build_opts_t o;
     kn_wbuf_init(&w, 256);
     kn_batch_build_opts_init(&o);
     kn_log_append_result_t res;
-    if (kn_batch_build(&w, &o, recs, n) != KN_OK) {
+    if (err != KN_ERR_NONE) {
+        /* refused above */
+    } else if (kn_batch_build(&w, &o, recs, n) != KN_OK) {
         err = KN_ERR_UNKNOWN_SERVER_ERROR;
     } else {
         err = kn_log_append(ref.log, w.data, w.len, KN_LOG_APPEND_LEADER, ref.leader_epoch, &res);
@@ -385,14 +416,15 @@ kn_err_t kn_gc_append(kn_gcoord_t *gc, int32_t partition, const kn_record_in_t *
     kn_wbuf_free(&w);
     if (err == KN_ERR_NONE) {
         *end = res.last_offset + 1;
-        if (kn_gc_sole_isr(gc, partition) && kn_log_high_watermark(ref.log) < *end) {
+        if (repl == NULL && kn_gc_sole_isr(gc, partition) && kn_log_high_watermark(ref.log) < *end) {
             kn_log_set_high_watermark(ref.log, *end);
         }
         if (log != NULL) {
             *log = kn_log_ref(ref.log);
         }
-        /* Followers and consumers of the topic long-poll on it. */
-        kn_gc_queue_wake(gc, NULL, partition);
+        /* The replica manager recomputes the HW; followers and consumers
+         * of the topic long-poll on it. */
+        kn_gc_queue_wake(gc, NULL, partition, true);
     } else {
         kn_log_ratelimited(KN_LOG_WARN, LOGC, "group.append", 5000, "%s-%d: append failed: %s",
                            KN_GROUP_OFFSETS_TOPIC, (int)partition, kn_err_name(err));
@@ -416,10 +448,23 @@ kn_err_t kn_gc_append(kn_gcoord_t *gc, int32_t partition, const kn_record_in_t *
     return err;
 }
 
-bool kn_gc_durable(kn_gcoord_t *gc, int32_t partition, kn_log_t *log, int64_t end)
+int kn_gc_durable(kn_gcoord_t *gc, int32_t partition, kn_log_t *log, int64_t end, kn_err_t *err)
 {
+    *err = KN_ERR_NONE;
+    if (gc->b->repl != NULL) {
+        if (kn_repl_check_ack(gc->b->repl, KN_GROUP_OFFSETS_TOPIC, partition, end, err) != KN_OK) {
+            return KN_AGAIN;
+        }
+        /* Kafka's mapping of the append errors for the group APIs. */
+        if (*err == KN_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND) {
+            *err = KN_ERR_COORDINATOR_NOT_AVAILABLE;
+        } else if (*err != KN_ERR_NONE) {
+            *err = KN_ERR_NOT_COORDINATOR;
+        }
+        return KN_OK;
+    }
     if (kn_log_high_watermark(log) >= end) {
-        return true;
+        return KN_OK;
     }
     if (gc->b->cluster != NULL && kn_gc_sole_isr(gc, partition)) {
         int64_t leo = kn_log_end_offset(log);
@@ -427,7 +472,7 @@ bool kn_gc_durable(kn_gcoord_t *gc, int32_t partition, kn_log_t *log, int64_t en
             kn_log_set_high_watermark(log, leo);
         }
     }
-    return kn_log_high_watermark(log) >= end;
+    return kn_log_high_watermark(log) >= end ? KN_OK : KN_AGAIN;
 }
 
 /* Write g's metadata record (or its tombstone when value is false). */

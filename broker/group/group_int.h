@@ -264,10 +264,16 @@ kn_err_t kn_gc_delete_group(kn_gcoord_t *gc, kn_group_t *g);
  * COORDINATOR_NOT_AVAILABLE, or the storage error. */
 kn_err_t kn_gc_append(kn_gcoord_t *gc, int32_t partition, const kn_record_in_t *recs, size_t n,
                       int64_t *end, kn_log_t **log);
-/* true once the high watermark of log covers `end` (replicated per the
- * ISR); raises the high watermark first when this broker is the only
- * in-sync replica. */
-bool kn_gc_durable(kn_gcoord_t *gc, int32_t partition, kn_log_t *log, int64_t end);
+/* Are the records before `end` of offsets partition `partition` durable,
+ * i.e. covered by the high watermark (every in-sync replica has them)?
+ * KN_AGAIN while not yet; KN_OK once settled, with *err NONE, or the
+ * group-API error for a write that will not become durable here
+ * (NOT_COORDINATOR: leadership lost; COORDINATOR_NOT_AVAILABLE: the ISR
+ * shrank below min.insync.replicas). The replica manager decides when
+ * there is one; without one (unit tests) the high watermark of log is
+ * raised to its end when this broker is the only in-sync replica. No lock
+ * needed. */
+int kn_gc_durable(kn_gcoord_t *gc, int32_t partition, kn_log_t *log, int64_t end, kn_err_t *err);
 
 /* FindCoordinator's answer for a group: the leader's id (or -1) and the
  * error to send (COORDINATOR_NOT_AVAILABLE while the topic is missing or

@@ -82,17 +82,20 @@ static bool kn_gcommit_cb(void *arg, kn_delayed_reason_t why)
 {
     kn_gcommit_t *c = arg;
     kn_gcoord_t *gc = kn_gc();
-    if (why == KN_DELAYED_WAKE) {
-        if (gc == NULL || !kn_gc_durable(gc, c->partition, c->log, c->end)) {
+    /* What the client gets if the records are not durable by now. */
+    kn_err_t err = why == KN_DELAYED_TIMEOUT ? KN_ERR_COORDINATOR_NOT_AVAILABLE
+                                             : KN_ERR_NOT_COORDINATOR;
+    if (why != KN_DELAYED_SHUTDOWN && gc != NULL) {
+        kn_err_t derr;
+        if (kn_gc_durable(gc, c->partition, c->log, c->end, &derr) == KN_OK) {
+            err = derr;
+        } else if (why == KN_DELAYED_WAKE) {
             return false;
         }
-        kn_gcommit_settle(c, KN_ERR_NONE);
-    } else if (why == KN_DELAYED_TIMEOUT && gc != NULL && kn_gc_durable(gc, c->partition, c->log, c->end)) {
-        kn_gcommit_settle(c, KN_ERR_NONE);
-    } else {
-        kn_gcommit_settle(c, why == KN_DELAYED_TIMEOUT ? KN_ERR_COORDINATOR_NOT_AVAILABLE
-                                                       : KN_ERR_NOT_COORDINATOR);
+    } else if (why == KN_DELAYED_WAKE) {
+        return false;
     }
+    kn_gcommit_settle(c, err);
     kn_wbuf_t w;
     kn_wbuf_init(&w, 128);
     kn_proto_offsetcommit_resp_encode(&w, c->req->api_version, &c->out);
@@ -175,10 +178,12 @@ static int kn_gh_commit_append(kn_gcoord_t *gc, kn_group_t *g, const kn_offsetco
                 *c->errs[i] = (int16_t)err;
             }
             c->n = 0;   /* nothing to make visible */
-        } else if (kn_gc_durable(gc, g->partition, c->log, c->end)) {
+        } else if (kn_gc_durable(gc, g->partition, c->log, c->end, &err) == KN_OK) {
             for (int i = 0; i < n; i++) {
-                kn_group_offset_put(g, &c->offs[i]);
-                *c->errs[i] = KN_ERR_NONE;
+                if (err == KN_ERR_NONE) {
+                    kn_group_offset_put(g, &c->offs[i]);
+                }
+                *c->errs[i] = (int16_t)err;
             }
             c->n = 0;
         } else {

@@ -270,24 +270,56 @@ def _try_committed(group, topic, n):
         return None
 
 
+def _offsets_partition(group):
+    """Kafka's mapping: the __consumer_offsets partition holding group."""
+    n = len(cl.zk_children("/brokers/topics/__consumer_offsets/partitions"))
+    h = 0
+    for ch in group.encode("utf-16-be")[1::2]:
+        h = (31 * h + ch) & 0xffffffff
+    return (h & 0x7fffffff) % n
+
+
+def _offsets_state(part):
+    return cl.zk_json("/brokers/topics/__consumer_offsets/partitions/%d/state" % part) or {}
+
+
+def _wait_full_isr(part, what):
+    """Wait until every broker is back in the ISR of offsets partition part
+    (the controller's record in ZooKeeper), with a live leader."""
+    want = sorted(cl.broker_ports)
+
+    def full():
+        st = _offsets_state(part)
+        return sorted(st.get("isr", [])) == want and st.get("leader", -1) in cl.brokers
+    cl.wait_for(full, what, 60)
+
+
 @kh.test
 def offsets_survive_coordinator_death():
     if not state["replicated"]:
         raise kh.SkipTest("no replication in this build: __consumer_offsets has one replica")
+    part = _offsets_partition("gfail")
+    # A commit is as safe as the ISR it was acknowledged under: after the
+    # full restart one broker may lead with itself as the only in-sync
+    # replica, and losing it would rightly lose what it alone holds.
+    _wait_full_isr(part, "all 3 brokers in the ISR of __consumer_offsets-%d" % part)
     commit("gfail", "six", {0: 7, 2: 8})
-    from confluent_kafka.admin import AdminClient
-    admin = AdminClient(cl.client_conf())
-    md = admin.list_topics(timeout=10)
-    # Kafka's hash: find which offsets partition holds the group.
-    h = 0
-    for ch in "gfail".encode("utf-16-be")[1::2]:
-        h = (31 * h + ch) & 0xffffffff
-    part = (h & 0x7fffffff) % len(md.topics["__consumer_offsets"].partitions)
-    leader = md.topics["__consumer_offsets"].partitions[part].leader
+    # The commit was acknowledged once every ISR member had it; kill the
+    # broker leading the partition now (the coordinator).
+    leader = _offsets_state(part)["leader"]
     cl.kill_broker(leader)
-    got = cl.wait_for(lambda: _try_committed("gfail", "six", 6), "offsets from the new coordinator", 90)
-    kh.check_eq((got[0], got[2]), (7, 8), "offsets after the coordinator died")
-    cl.start_broker(leader)
+    try:
+        got = cl.wait_for(lambda: _try_committed("gfail", "six", 6),
+                          "offsets from the new coordinator", 90)
+        kh.check_eq((got[0], got[2]), (7, 8), "offsets after the coordinator died")
+        kh.check(_offsets_state(part).get("leader") not in (leader, -1, None),
+                 "another broker leads __consumer_offsets-%d" % part)
+    finally:
+        # Leave the cluster as this case found it.
+        cl.start_broker(leader)
+    _wait_full_isr(part, "broker %d back in the ISR of __consumer_offsets-%d" % (leader, part))
+    got = cl.wait_for(lambda: _try_committed("gfail", "six", 6), "offsets after the restart", 60)
+    kh.check_eq((got[0], got[2]), (7, 8), "offsets after the old coordinator came back")
 
 
 # ---- bad input, by hand ----------------------------------------------------------------
@@ -317,14 +349,19 @@ def _s(text):
 
 
 def _coordinator_socket(group):
-    for port in cl.broker_ports.values():
-        with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
-            resp = _req(s, 10, 0, _s(group))
-        err, node = struct.unpack(">hi", resp[:6])
-        if err == 0:
-            hlen = struct.unpack(">h", resp[6:8])[0]
-            cport = struct.unpack(">i", resp[8 + hlen:12 + hlen])[0]
-            return socket.create_connection(("127.0.0.1", cport), timeout=30)
+    """A connection to group's coordinator (FindCoordinator v0 asked of
+    each running broker in turn), or None while none is known."""
+    for i in sorted(cl.brokers):
+        try:
+            with socket.create_connection(("127.0.0.1", cl.broker_ports[i]), timeout=30) as s:
+                resp = _req(s, 10, 0, _s(group))
+            err, node = struct.unpack(">hi", resp[:6])
+            if err == 0:
+                hlen = struct.unpack(">h", resp[6:8])[0]
+                cport = struct.unpack(">i", resp[8 + hlen:12 + hlen])[0]
+                return socket.create_connection(("127.0.0.1", cport), timeout=30)
+        except OSError:
+            continue   # that broker is restarting; ask another
     return None
 
 
