@@ -15,3 +15,8 @@ dist_noinst_SCRIPTS += bench/log-append.sh
 dist_noinst_SCRIPTS += bench/run bench/deps.sh
 EXTRA_DIST += bench/bench_cases.py bench/nats_bench.c
 # ---- end of benchmark matrix block ---------------------------------------
+
+# ---- replication benchmark (bench/replication.py) -------------------------
+# RF=3 acks=all vs RF=1 acks=1 throughput and fail-over times; run by hand.
+dist_noinst_SCRIPTS += bench/replication.py
+# ---- end of replication benchmark block -----------------------------------

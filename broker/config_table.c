@@ -131,6 +131,8 @@ const kn_cfg_key_t kn_broker_config_table[] = {
     KEY("unclean.leader.election.enable", KN_CFG_BOOL, "false", 0, 0, "allow leaders from outside the ISR"),
     KEY("auto.leader.rebalance.enable", KN_CFG_BOOL, "true", 0, 0, "move leadership back to preferred replicas"),
     KEY("controlled.shutdown.enable", KN_CFG_BOOL, "true", 0, 0, "move leadership away before stopping"),
+    KEY("controlled.shutdown.max.retries", KN_CFG_INT, "3", 0, 1000, "controlled shutdown attempts after the first"),
+    KEY("controlled.shutdown.retry.backoff.ms", KN_CFG_LONG, "5000", 0, I64MAX, "wait between controlled shutdown attempts"),
     /* replication */
     KEY("replica.lag.time.max.ms", KN_CFG_LONG, "30000", 1, I64MAX, "drop a follower from the ISR after this lag"),
     KEY("replica.fetch.max.bytes", KN_CFG_INT, "1048576", 0, I32MAX, "per-partition bytes a follower fetches"),

@@ -61,5 +61,6 @@ EXTRA_DIST += tests/integration/test_groups.py
 libkanal_broker_a_SOURCES += \
 	broker/replica/replica.h broker/replica/replica_int.h \
 	broker/replica/partition.c broker/replica/fetcher.c broker/replica/rconn.c \
+	broker/replica/shutdown.c \
 	broker/handlers/offset_for_leader_epoch.c
 # ---- end of replication block ---------------------------------------------

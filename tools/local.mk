@@ -72,3 +72,16 @@ kctl_consumer_groups_SOURCES = tools/kctl-consumer-groups.c
 kctl_consumer_groups_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
 kctl_consumer_groups_LDADD = $(KN_TOOLS_LIBS)
 # ---- end of kctl-consumer-groups block ------------------------------------
+
+# --- durability test tools (kctl-verifiable-producer/-consumer): which
+# records the cluster acknowledged, and whether they all read back intact.
+bin_PROGRAMS += kctl-verifiable-producer kctl-verifiable-consumer
+
+kctl_verifiable_producer_SOURCES = tools/kctl-verifiable-producer.c
+kctl_verifiable_producer_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
+kctl_verifiable_producer_LDADD = $(KN_TOOLS_LIBS)
+
+kctl_verifiable_consumer_SOURCES = tools/kctl-verifiable-consumer.c
+kctl_verifiable_consumer_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
+kctl_verifiable_consumer_LDADD = $(KN_TOOLS_LIBS)
+# --- end of durability test tools

@@ -279,6 +279,10 @@ bool kn_cluster_on_control(kn_cluster_t *c, const Kanal__Control__KnControl *msg
             kn_repl_on_alter_isr_response(c->b->repl, msg->alter_isr_response);
         return false;
     case KANAL__CONTROL__KN_CONTROL__BODY_CONTROLLED_SHUTDOWN_RESPONSE:
+        /* Controlled shutdown (broker/replica) is waiting for it. */
+        if (c->b != NULL)
+            kn_repl_on_controlled_shutdown_response(c->b->repl,
+                                                    msg->controlled_shutdown_response);
         return false;
     default:
         kn_log_debug(LOGC, "ignoring controller message body %d", (int)msg->body_case);

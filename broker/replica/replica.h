@@ -76,6 +76,15 @@ void kn_repl_forget(kn_repl_t *r, const char *topic, int32_t partition);
 /* The controller answered our AlterIsr. */
 void kn_repl_on_alter_isr_response(kn_repl_t *r, const Kanal__Control__AlterIsrResponse *resp);
 
+/* Controlled shutdown (shutdown.c): ask the controller to move leadership
+ * away and take us out of the ISRs, running the main loop (so requests are
+ * still served) until it is done, with Kafka's retries. Call after the
+ * stop signal, before the network layer stops. KN_OK when nothing movable
+ * is left on this broker (or the feature is off). */
+int kn_repl_controlled_shutdown(kn_repl_t *r);
+void kn_repl_on_controlled_shutdown_response(kn_repl_t *r,
+                                             const Kanal__Control__ControlledShutdownResponse *resp);
+
 /* ---- data path (thread-safe) -------------------------------------------- */
 
 /* A follower's Fetch reached the leader: fetch_offset is the follower's log

@@ -94,6 +94,12 @@ struct kn_repl_s {
     bool               alter_inflight;
     int64_t            alter_sent_ms;
 
+    /* controlled shutdown (shutdown.c; main thread) */
+    bool               cs_answered;   /* the controller answered */
+    int32_t            cs_error;
+    struct { char *topic; int32_t partition; } *cs_remaining; /* still led by us */
+    int                cs_n_remaining;
+
     /* fetchers, one per source broker */
     kn_fetcher_t      *fetchers;
     SSL_CTX           *ssl;           /* client context for SSL inter-broker */

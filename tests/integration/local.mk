@@ -23,3 +23,8 @@ EXTRA_DIST += tests/integration/test_cluster.py
 
 # test_broker_net.py: the broker network layer with real sockets, TLS and kcat.
 EXTRA_DIST += tests/integration/test_broker_net.py
+
+# test_replication*.py: ISR, high watermark, acks=all, truncation, failure
+# matrix (kctl-verifiable-producer/-consumer); repl_util.py is their helper.
+EXTRA_DIST += tests/integration/test_replication.py tests/integration/repl_util.py \
+	tests/integration/test_replication_matrix.py tests/integration/test_replication_ssl.py
