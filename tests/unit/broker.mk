@@ -28,4 +28,9 @@ TESTS += tests/unit/test_group
 tests_unit_test_group_SOURCES = tests/unit/test_group.c
 tests_unit_test_group_CFLAGS = $(KN_TEST_CFLAGS)
 tests_unit_test_group_LDADD = libkanal_broker.a $(LIBKANAL_LOG) $(KN_TEST_LIBS)
+check_PROGRAMS += tests/unit/test_group_durable
+TESTS += tests/unit/test_group_durable
+tests_unit_test_group_durable_SOURCES = tests/unit/test_group_durable.c tests/unit/test_log_util.h
+tests_unit_test_group_durable_CFLAGS = $(KN_TEST_CFLAGS)
+tests_unit_test_group_durable_LDADD = libkanal_broker.a $(LIBKANAL_LOG) $(KN_TEST_LIBS)
 # ---- end of group coordinator tests -----------------------------------------
