@@ -78,6 +78,28 @@ static int commit(kn_ctl_t *c, kn_ctl_topic_t *t, kn_ctl_part_t *p, kn_ctl_part_
     return rc;
 }
 
+/* unclean.leader.election.enable for p: it only matters when no ISR member
+ * is live, and then the topic's own setting in /config/topics/<t>, if any,
+ * overrides the controller's (Kafka's topic-level override). Read only in
+ * that case, so a normal pass costs no ZooKeeper reads. (Replication.) */
+static bool topic_unclean(kn_ctl_t *c, const kn_ctl_topic_t *t, const kn_ctl_part_t *p,
+                          const kn_ctl_ids_t *live, bool dflt)
+{
+    for (int i = 0; i < p->isr.n; i++)
+        if (kn_ctl_ids_has(live, p->isr.v[i]))
+            return dflt;
+    char path[512];
+    json_t *j = NULL;
+    snprintf(path, sizeof path, "/config/topics/%s", t->name);
+    if (kn_zk_get_json(c->zk, path, &j, NULL, NULL, NULL) != ZOK || j == NULL)
+        return dflt;
+    const char *v = json_string_value(
+        json_object_get(json_object_get(j, "config"), "unclean.leader.election.enable"));
+    bool on = v != NULL ? strcmp(v, "true") == 0 : dflt;
+    json_decref(j);
+    return on;
+}
+
 /* First state for partitions that have none; with `all`, also re-elect
  * wherever the live set demands it. Stops at once if we were deposed. */
 static void elect_partitions(kn_ctl_t *c, bool all)
@@ -96,7 +118,8 @@ static void elect_partitions(kn_ctl_t *c, bool all)
                 kn_ctl_part_init_state(&np, &live);
                 write = true;
             } else {
-                write = all && kn_ctl_part_reconcile(&np, &live, unclean);
+                write = all && kn_ctl_part_reconcile(&np, &live,
+                                                     topic_unclean(c, t, p, &live, unclean));
             }
             if (write) {
                 commit(c, t, p, &np);

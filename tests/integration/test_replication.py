@@ -20,7 +20,8 @@ there exactly as written with per-key order kept. Cases:
     nobody else has, after a new leader took writes; it truncates them and
     the replicas converge byte for byte;
   - unclean leader election: off, a partition whose only ISR member is dead
-    stays offline; on, it comes back -- with the loss the setting allows.
+    stays offline; on (controller-wide, or for one topic), it comes back --
+    with the loss the setting allows.
 """
 
 import os
@@ -242,6 +243,33 @@ def unclean_election_off_then_on():
         cl.stop_controller(1)
         cl.start_controller(1)
         all_brokers_up()
+
+
+@kh.test
+def unclean_election_topic_level():
+    all_brokers_up()
+    # The controller keeps unclean election off; this topic turns it on.
+    cl.create_topic("unclean-t", 1, rf=3, config={"min.insync.replicas": "1",
+                                                  "unclean.leader.election.enable": "true"})
+    leader = ru.leader_of(cl, "unclean-t")
+    others = [b for b in (1, 2, 3) if b != leader]
+    for b in others:
+        cl.stop_broker(b)
+    ru.wait_isr(cl, "unclean-t", 1, [leader])
+    only = ru.VerifiableProducer(cl, "unclean-t", throughput=-1, max_messages=100)
+    kh.check_eq(only.finish()[1], 100, "records on the only in-sync replica")
+    cl.kill_broker(leader)
+    cl.wait_for(lambda: ru.leader_of(cl, "unclean-t") == -1, "partition offline")
+    for b in others:
+        cl.start_broker(b)
+    cl.wait_for(lambda: ru.leader_of(cl, "unclean-t") in others,
+                "leader elected from outside the ISR, as the topic allows")
+    counts = ru.verify(cl, "unclean-t", only, expect_ok=False)
+    kh.check(counts["lost"] + counts["mismatched"] > 0,
+             "the data loss unclean election allows is visible: %s" % counts)
+    cl.start_broker(leader)
+    ru.wait_isr(cl, "unclean-t", 1, [1, 2, 3])
+    ru.wait_logs_identical(cl, "unclean-t", 1)
 
 
 if __name__ == "__main__":
