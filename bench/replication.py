@@ -7,8 +7,9 @@ and the speed of fail-over, on 3 local brokers (1 controller, ZooKeeper).
   failover     time from kill -9 of the leader of a partition to the first
                acks=all record acknowledged on that partition, with
                zookeeper.session.timeout.ms=6000 (goal <= 7 s)
-  controlled   the same with a clean stop (controlled shutdown) instead of
-               kill -9 (goal <= 1 s)
+  controlled   the longest time without an acknowledgement on that
+               partition while its leader stops cleanly (controlled
+               shutdown), under the same continuous load (goal <= 1 s)
 
 Usage (from a build tree, or with KANAL_BUILDDIR set):
     /usr/bin/python3 bench/replication.py [--records N] [--rounds N] [--json FILE]
@@ -55,10 +56,12 @@ def leader_of(cl, topic, p):
     return s["leader"] if s else -1
 
 
-def first_ack_after(cl, topic, stop_fn):
-    """Produce acks=all to partition 0 continuously; bounce its leader with
-    stop_fn(broker); return seconds from the stop to the first record sent
-    after it that is acknowledged."""
+def unavailability(cl, topic, stop_fn):
+    """Produce acks=all to partition 0 without pause while its leader is
+    stopped with stop_fn(broker); return the longest time, from the stop
+    on, without any acknowledgement: for kill -9, the time from the kill to
+    the first record acknowledged after it; for a clean stop, the window
+    in which leadership moved."""
     from confluent_kafka import Producer
     p = Producer({"bootstrap.servers": cl.bootstrap(), "acks": "all", "linger.ms": 0,
                   "enable.idempotence": False, "message.timeout.ms": 30000,
@@ -74,23 +77,28 @@ def first_ack_after(cl, topic, stop_fn):
         p.produce(topic, b"warm", partition=0, on_delivery=dr)
     p.flush(30)
     victim = leader_of(cl, topic, 0)
-    acked.clear()
     t0 = time.monotonic()
     th = threading.Thread(target=stop_fn, args=(victim,))
     th.start()
-    deadline = t0 + 60
-    while not acked and time.monotonic() < deadline:
-        p.produce(topic, b"after", partition=0, on_delivery=dr)
-        p.poll(0.01)
+    settle = None
+    while True:
+        p.produce(topic, b"x" * 100, partition=0, on_delivery=dr)
+        p.poll(0.002)
+        if not th.is_alive() and settle is None:
+            settle = time.monotonic() + 2.0
+        if settle is not None and time.monotonic() > settle and acked and acked[-1] > t0:
+            break
+        if time.monotonic() - t0 > 90:
+            raise RuntimeError("no acknowledgement within 90 s of stopping broker %d" % victim)
     p.flush(30)
     th.join()
-    if not acked:
-        raise RuntimeError("no acknowledgement within 60 s of stopping broker %d" % victim)
+    times = sorted(a for a in acked if a >= t0)
+    gap = max([times[0] - t0] + [b - a for a, b in zip(times, times[1:])])
     cl.start_broker(victim)
     cl.wait_for(lambda: all(sorted(cl.zk_json("/brokers/topics/%s/partitions/%d/state"
                                               % (topic, q))["isr"]) == [1, 2, 3]
                             for q in range(3)), "ISR whole again", 120)
-    return acked[0] - t0
+    return gap
 
 
 def main():
@@ -115,8 +123,8 @@ def main():
         res["ratio"] = rate(r3) / rate(r1)
 
         cl.create_topic("bench-fo", 3, rf=3)
-        kill = [first_ack_after(cl, "bench-fo", cl.kill_broker) for _ in range(args.rounds)]
-        clean = [first_ack_after(cl, "bench-fo", cl.stop_broker) for _ in range(args.rounds)]
+        kill = [unavailability(cl, "bench-fo", cl.kill_broker) for _ in range(args.rounds)]
+        clean = [unavailability(cl, "bench-fo", cl.stop_broker) for _ in range(args.rounds)]
         res["failover_kill9_s"] = kill
         res["failover_controlled_s"] = clean
     finally:
@@ -130,7 +138,7 @@ def main():
         "kill -9 leader -> first acks=all ack (s)", statistics.median(res["failover_kill9_s"]),
         max(res["failover_kill9_s"])))
     print("%-48s median %.2f, max %.2f (goal <= 1)" % (
-        "controlled shutdown -> first acks=all ack (s)",
+        "controlled shutdown: longest gap in acks (s)",
         statistics.median(res["failover_controlled_s"]), max(res["failover_controlled_s"])))
     if args.json:
         with open(args.json, "w") as f:

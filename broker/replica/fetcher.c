@@ -55,6 +55,8 @@ struct kn_fetcher_s {
     pthread_mutex_t  conn_lock;      /* conn, against kn_rconn_abort */
     kn_rconn_t      *conn;
     int32_t          corr;
+    bool             kicked;         /* in-flight request cut short on purpose
+                                      * (under conn_lock) */
     char             client_id[64];
     kn_fetcher_t    *next;
 };
@@ -72,10 +74,21 @@ typedef struct {
 
 static void *kn_fetcher_main(void *arg);
 
-void kn_fetcher_ensure(kn_repl_t *r, int32_t source)
+void kn_fetcher_ensure(kn_repl_t *r, int32_t source, bool kick)
 {
     for (kn_fetcher_t *f = r->fetchers; f; f = f->next) {
         if (f->source == source) {
+            if (kick) {
+                /* A partition joins after a leadership change: do not let
+                 * it wait for the long poll in flight (up to
+                 * replica.fetch.wait.max.ms) -- fail-over time counts. */
+                pthread_mutex_lock(&f->conn_lock);
+                if (f->conn != NULL) {
+                    f->kicked = true;
+                    kn_rconn_abort(f->conn);
+                }
+                pthread_mutex_unlock(&f->conn_lock);
+            }
             pthread_cond_broadcast(&r->cond);
             return;
         }
@@ -195,6 +208,26 @@ static int kn_fetcher_connect(kn_fetcher_t *f)
     return KN_OK;
 }
 
+/* A request failed: drop the connection; the back-off for its partitions
+ * (none when we cut it short ourselves, see kn_fetcher_ensure). */
+static int kn_fetcher_failed(kn_fetcher_t *f)
+{
+    kn_fetcher_disconnect(f);
+    pthread_mutex_lock(&f->conn_lock);
+    bool kicked = f->kicked;
+    f->kicked = false;
+    pthread_mutex_unlock(&f->conn_lock);
+    return kicked ? 0 : f->r->backoff_ms;
+}
+
+static bool kn_fetcher_was_kicked(kn_fetcher_t *f)
+{
+    pthread_mutex_lock(&f->conn_lock);
+    bool kicked = f->kicked;
+    pthread_mutex_unlock(&f->conn_lock);
+    return kicked;
+}
+
 /* One request/response; the response body is left in resp positioned after
  * the response header. */
 static int kn_fetcher_call(kn_fetcher_t *f, int16_t key, int16_t ver, const kn_wbuf_t *body,
@@ -214,7 +247,7 @@ static int kn_fetcher_call(kn_fetcher_t *f, int16_t key, int16_t ver, const kn_w
     int rc = kn_rconn_roundtrip(f->conn, &req, resp, timeout, max, err, sizeof(err));
     kn_wbuf_free(&req);
     if (rc != KN_OK) {
-        if (!f->r->stopping)
+        if (!f->r->stopping && !kn_fetcher_was_kicked(f))
             kn_log_ratelimited(KN_LOG_WARN, LOGC, "fetch-io", 5000,
                                "%s to leader broker %d failed: %s", kn_proto_api_name(key),
                                (int)f->source, err);
@@ -393,10 +426,10 @@ static void kn_fetcher_truncate_round(kn_fetcher_t *f, kn_fpart_t *v, int n)
     if (kn_fetcher_call(f, KN_API_OFFSET_FOR_LEADER_EPOCH, KN_OFLE_VERSION, &body, &resp, &rd) !=
             KN_OK ||
         kn_proto_offsetforleaderepoch_resp_decode(&rd, KN_OFLE_VERSION, &out, &arena) != KN_OK) {
-        kn_fetcher_disconnect(f);
+        int backoff = kn_fetcher_failed(f);
         for (int i = 0; i < n; i++)
             if (v[i].fstate == KN_RP_TRUNCATING && !v[i].done)
-                kn_fpart_backoff(r, &v[i], r->backoff_ms);
+                kn_fpart_backoff(r, &v[i], backoff);
     } else {
         for (int32_t i = 0; i < out.n_topics; i++) {
             const kn_offsetforleaderepoch_resp_topic_t *t = &out.topics[i];
@@ -557,10 +590,10 @@ static void kn_fetcher_fetch_round(kn_fetcher_t *f, kn_fpart_t *v, int n)
     kn_proto_fetch_req_encode(&body, KN_FETCH_VERSION, &req);
     if (kn_fetcher_call(f, KN_API_FETCH, KN_FETCH_VERSION, &body, &resp, &rd) != KN_OK ||
         kn_proto_fetch_resp_decode(&rd, KN_FETCH_VERSION, &out, &arena) != KN_OK) {
-        kn_fetcher_disconnect(f);
+        int backoff = kn_fetcher_failed(f);
         for (int i = 0; i < n; i++)
             if (v[i].fstate == KN_RP_FETCHING && !v[i].done)
-                kn_fpart_backoff(r, &v[i], r->backoff_ms);
+                kn_fpart_backoff(r, &v[i], backoff);
     } else if (out.error_code != KN_ERR_NONE) {
         kn_log_ratelimited(KN_LOG_WARN, LOGC, "fetch-err", 5000, "fetch from broker %d: %s",
                            (int)f->source, kn_err_name(out.error_code));

@@ -306,7 +306,7 @@ void kn_repl_apply(kn_repl_t *r, const kn_repl_state_t *st)
             rp->backoff_until_ms = 0;
         }
         if (st->leader >= 0)
-            kn_fetcher_ensure(r, st->leader);
+            kn_fetcher_ensure(r, st->leader, !same);
     }
     pthread_mutex_unlock(&r->lock);
 

@@ -121,8 +121,9 @@ int64_t kn_repl_truncation_offset(int64_t leo, int64_t hw, int32_t end_epoch, in
  * differs from the current one (partition.c). */
 bool kn_rp_desired_isr(kn_repl_t *r, kn_rp_t *rp, int64_t now_ms, int32_t *out, int *n_out);
 /* Make sure a fetcher thread for `source` exists and wake every fetcher
- * (caller holds r->lock). */
-void kn_fetcher_ensure(kn_repl_t *r, int32_t source);
+ * (caller holds r->lock). With kick, a request the fetcher has in flight
+ * (a long poll) is cut short so the new partition joins at once. */
+void kn_fetcher_ensure(kn_repl_t *r, int32_t source, bool kick);
 /* Stop and join every fetcher (r->stopping is set; lock not held). */
 void kn_fetchers_stop(kn_repl_t *r);
 
