@@ -36,7 +36,7 @@ CASES = [
 # else stays at librdkafka's defaults.
 TUNED = ["linger.ms=10", "batch.size=1048576", "compression.type=none"]
 
-N_100B = 3_000_000
+N_100B = 10_000_000
 N_1K = 1_048_576          # 1 GiB of 1 KiB records: also the consume case's data
 N_REDIS = 2_000_000
 N_NATS = 500_000
@@ -92,12 +92,13 @@ class CaseError(Exception):
 
 
 class Bench:
-    def __init__(self, build, out, srcdir, quick=False, profile=False):
+    def __init__(self, build, out, srcdir, quick=False, profile=False, repeat=3):
         self.build = build
         self.out = out
         self.srcdir = srcdir
         self.scale = 20 if quick else 1
         self.profile = profile
+        self.repeat = max(1, repeat)
         self.report = {"cases": {}, "machine": {}, "goals": []}
         self.nats_bench = None
 
@@ -249,19 +250,35 @@ class Bench:
 
     # --------------------------------------------- the 1-broker matrix
 
+    def repeated(self, case, name, argv, tool, broker):
+        """Run a throughput measurement self.repeat times; return the run
+        with the median records/s, with every run's figure under "runs".
+        A loaded 2-vCPU machine moves a single figure by up to 2x; the
+        median of a few is what the goals are judged on."""
+        results = []
+        for i in range(self.repeat):
+            label = name if self.repeat == 1 else "%s-%d" % (name, i + 1)
+            # Profile the first run only: perf perturbs what it watches.
+            with Profiler(self, name, broker if i == 0 else None):
+                text = self.run(case, label, argv)
+            js = [j for j in json_lines(text) if j.get("tool") == tool]
+            if not js:
+                raise CaseError("%s printed no JSON result" % label)
+            results.append(js[-1])
+        results.sort(key=lambda r: r["records_per_sec"])
+        r = dict(results[len(results) // 2])
+        r["runs_records_per_sec"] = [x["records_per_sec"] for x in results]
+        r["runs_mb_per_sec"] = [x["mb_per_sec"] for x in results]
+        return r
+
     def producer(self, case, name, bootstrap, topic, n, size, props=(), extra=(), broker=None):
         argv = [self.tool("kctl-perf-producer"), "--topic", topic, "--num-records", n,
                 "--record-size", size, "--throughput", "-1", "--json", "--producer-props",
                 "bootstrap.servers=" + bootstrap] + list(props) + list(extra)
-        with Profiler(self, name, broker):
-            text = self.run(case, name, argv)
-        js = [j for j in json_lines(text) if j.get("tool") == "kctl-perf-producer"]
-        if not js:
-            raise CaseError("%s printed no JSON result" % name)
-        r = js[-1]
-        print("    %-22s %10.0f records/s %8.1f MB/s  p99 %.1f ms"
-              % (name, r["records_per_sec"], r["mb_per_sec"], r["latency_ms"]["p99"]),
-              flush=True)
+        r = self.repeated(case, name, argv, "kctl-perf-producer", broker)
+        print("    %-22s %10.0f records/s %8.1f MB/s  p99 %.1f ms  (runs: %s MB/s)"
+              % (name, r["records_per_sec"], r["mb_per_sec"], r["latency_ms"]["p99"],
+                 ", ".join("%.0f" % x for x in r["runs_mb_per_sec"])), flush=True)
         return r
 
     def consumer(self, case, name, bootstrap, topic, n, props=(), broker=None):
@@ -269,14 +286,10 @@ class Bench:
                 topic, "--messages", n, "--timeout", 30000, "--json"]
         if props:
             argv += ["--consumer-props"] + list(props)
-        with Profiler(self, name, broker):
-            text = self.run(case, name, argv)
-        js = [j for j in json_lines(text) if j.get("tool") == "kctl-perf-consumer"]
-        if not js:
-            raise CaseError("%s printed no JSON result" % name)
-        r = js[-1]
-        print("    %-22s %10.0f records/s %8.1f MB/s" % (name, r["records_per_sec"],
-                                                        r["mb_per_sec"]), flush=True)
+        r = self.repeated(case, name, argv, "kctl-perf-consumer", broker)
+        print("    %-22s %10.0f records/s %8.1f MB/s  (runs: %s MB/s)"
+              % (name, r["records_per_sec"], r["mb_per_sec"],
+                 ", ".join("%.0f" % x for x in r["runs_mb_per_sec"])), flush=True)
         return r
 
     def latency(self, case, name, bootstrap, topic, n, rate=None, warmup=0, props=()):
@@ -332,6 +345,11 @@ class Bench:
                 c, "consume-1g", b, "p1k", self.n(N_1K), broker=pid))
             self.sub(c, "consume_1g_ssl", lambda: self.consumer(
                 c, "consume-1g-ssl", bs, "p1k", self.n(N_1K), ssl_props, broker=pid))
+            # Diagnosis, not a goal: the same read with Nagle off in the
+            # client (see docs/benchmarks.md, "SSL consume").
+            self.sub(c, "consume_1g_ssl_nodelay", lambda: self.consumer(
+                c, "consume-1g-ssl-nodelay", bs, "p1k", self.n(N_1K),
+                ssl_props + ["socket.nagle.disable=true"]))
             self.sub(c, "produce_1k_ssl", lambda: self.producer(
                 c, "produce-1k-ssl", bs, "p1k-ssl", self.n(N_1K), 1024,
                 acks + TUNED + ssl_props, broker=pid))
@@ -345,6 +363,13 @@ class Bench:
                 self.sub(c, "latency_half_max", lambda: self.latency(
                     c, "latency-half-max", b, "lat", max(n, 1000), rate=rate,
                     warmup=int(rate) // self.scale, props=["linger.ms=1"]))
+                # Where the latency goal holds: shorter runs at lower rates.
+                for pct in (5, 20):
+                    r = p100["records_per_sec"] * pct / 100
+                    self.sub(c, "latency_%dpct_max" % pct, lambda r=r, pct=pct: self.latency(
+                        c, "latency-%dpct-max" % pct, b, "lat", max(int(r * 4) // self.scale,
+                                                                   1000),
+                        rate=r, warmup=int(r) // self.scale, props=["linger.ms=1"]))
             self.sub(c, "create_1000_partitions_s", lambda: self.timed(
                 lambda: cl.create_topic("p1000", 1000, timeout=300)))
             self.sub(c, "produce_100b_1000p", lambda: self.producer(
@@ -571,7 +596,10 @@ class Profiler:
              "cycles,instructions,raw_syscalls:sys_enter", "-p", self.pid, "-o", self.stat_out],
             name="perf-stat-" + self.name, log_path=base + ".stat.log"))
         self.procs.append(kh.start_process(
-            ["perf", "record", "-F", "499", "-g", "-p", self.pid, "-o", self.data],
+            # dwarf: the broker has no frame pointers, and the question is
+            # which Kanal function pays, not only which libc/kernel routine.
+            ["perf", "record", "-e", "cpu-clock", "-F", "499", "--call-graph", "dwarf,16384",
+             "-p", self.pid, "-o", self.data],
             name="perf-record-" + self.name, log_path=base + ".record.log"))
         time.sleep(0.5)   # let perf attach before the load starts
         return self
@@ -593,9 +621,14 @@ class Profiler:
             if os.path.exists(self.stat_out):
                 with open(self.stat_out) as s:
                     f.write(s.read())
-            r = subprocess.run(["perf", "report", "-i", self.data, "--stdio", "--no-children",
-                                "--percent-limit", "1", "-g", "none", "--sort",
-                                "dso,symbol"], capture_output=True, text=True)
-            f.write(r.stdout if r.returncode == 0 else r.stderr)
+            # Self time by symbol, then inclusive time (who calls the
+            # expensive routines).
+            for mode in ("--no-children", "--children"):
+                r = subprocess.run(["perf", "report", "-i", self.data, "--stdio", mode,
+                                    "--percent-limit", "2", "-g", "none", "--sort", "symbol"],
+                                   capture_output=True, text=True)
+                f.write(r.stdout if r.returncode == 0 else r.stderr)
+        if os.path.exists(self.data):
+            os.unlink(self.data)   # dwarf samples are large; the text is what is kept
         self.b.report["cases"].setdefault("profiles", {})[self.name] = txt
         return False

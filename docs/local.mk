@@ -9,3 +9,7 @@ dist_man_MANS += docs/kctl-topics.1 docs/kctl-console-producer.1 docs/kctl-conso
 
 # kanal-broker(8).
 dist_man_MANS += docs/kanal-broker.8
+
+# kctl-perf-producer(1), kctl-perf-consumer(1) and the benchmark page.
+dist_man_MANS += docs/kctl-perf-producer.1 docs/kctl-perf-consumer.1
+EXTRA_DIST += docs/benchmarks.md

@@ -439,7 +439,9 @@ int main(int argc, char **argv)
     st.start_wall_ms = kn_now_ms();
     st.start_us = kn_perf_now_us();
     int run_rc = o.group ? kn_pc_run_group(rk, &st, &o) : kn_pc_run_simple(rk, &st, &o);
-    kn_pc_report(&st, &o);
+    if (run_rc == KN_OK || st.count > 0) {   /* nothing to report if reading never began */
+        kn_pc_report(&st, &o);
+    }
     rd_kafka_destroy(rk);
     rc = run_rc == KN_OK ? KN_TOOL_EXIT_OK : KN_TOOL_EXIT_FAIL;
 out:

@@ -436,12 +436,12 @@ int main(int argc, char **argv)
     kn_perf_window_reset(&st.win, start);
     int send_rc = kn_pp_send_all(rk, rkt, &o, &pl);
     /* Every queued record ends delivered or failed within
-     * message.timeout.ms, so this loop ends. A second signal aborts the
-     * wait (purge fails what is left). */
+     * message.timeout.ms, so this loop ends. After a signal, records not
+     * yet sent are dropped (purged) rather than waited for; those in
+     * flight still get their acknowledgement. */
     while (rd_kafka_outq_len(rk) > 0) {
         rd_kafka_flush(rk, 100);
-        if (kn_pp_stop > 0 && send_rc == KN_OK && o.num_records > 0) {
-            /* Stopped by a signal: do not wait for the full timeout. */
+        if (kn_pp_stop) {
             rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE);
         }
     }
