@@ -168,6 +168,7 @@ struct kn_ctl_s {
     bool               need_reconcile;   /* check every partition against live brokers */
     struct event      *retry_ev;         /* re-run processing after a ZooKeeper error */
     struct event      *rebalance_ev;     /* periodic preferred-leader election */
+    bool               pref_watch_armed; /* watch on /admin/preferred_replica_election */
 
     /* channel */
     struct evconnlistener *listener;

@@ -281,6 +281,96 @@ static void rebalance_cb(evutil_socket_t fd, short what, void *arg)
         kn_ctl_flush(c);
 }
 
+/* ---- on-demand preferred-leader election -------------------------------
+ * An admin (kctl-leader-election) creates /admin/preferred_replica_election
+ * with Kafka 2.x's payload {"version":1,"partitions":[{"topic":..,
+ * "partition":..}]} (no "partitions": every partition); we move each listed
+ * partition to its preferred replica when that one is live and in sync,
+ * then delete the node, which tells the admin we are done. (Replication.) */
+#define KN_CTL_PREF_PATH "/admin/preferred_replica_election"
+
+static void pref_arm(kn_ctl_t *c);
+
+static bool pref_listed(const json_t *parts, const char *topic, int32_t partition)
+{
+    size_t i;
+    const json_t *e;
+    if (!json_is_array(parts))
+        return true;
+    json_array_foreach(parts, i, e) {
+        const char *t = json_string_value(json_object_get(e, "topic"));
+        const json_t *p = json_object_get(e, "partition");
+        if (t != NULL && strcmp(t, topic) == 0 && json_is_integer(p) &&
+            json_integer_value(p) == partition)
+            return true;
+    }
+    return false;
+}
+
+static void pref_process(evutil_socket_t fd, short what, void *arg)
+{
+    kn_ctl_t *c = arg;
+    json_t *j = NULL;
+    kn_ctl_ids_t live = {0};
+    int moved = 0;
+
+    if (!c->active)
+        return;
+    pref_arm(c);
+    if (kn_zk_get_json(c->zk, KN_CTL_PREF_PATH, &j, NULL, NULL, NULL) != ZOK || j == NULL)
+        return;
+    const json_t *parts = json_object_get(j, "partitions");
+    kn_ctl_live_set(c, &live);
+    for (int i = 0; i < c->ntopics && c->active; i++) {
+        kn_ctl_topic_t *t = &c->topics[i];
+        for (int k = 0; k < t->nparts && c->active; k++) {
+            kn_ctl_part_t *p = &t->parts[k], np;
+            if (p->zk_version < 0 || !pref_listed(parts, t->name, p->id))
+                continue;
+            part_dup(&np, p);
+            if (kn_ctl_part_prefer_leader(&np, &live)) {
+                if (commit(c, t, p, &np) == KN_OK)
+                    moved++;
+            } else {
+                part_drop(&np);
+            }
+        }
+    }
+    kn_ctl_ids_free(&live);
+    json_decref(j);
+    if (!c->active)
+        return;
+    kn_ctl_flush(c);
+    kn_log_info("controller.events", "preferred-leader election on demand: %d partition(s) moved",
+                moved);
+    int rc = kn_zk_delete(c->zk, KN_CTL_PREF_PATH, -1);
+    if (rc != ZOK && rc != ZNONODE)
+        kn_log_warn("controller.events", "deleting %s: %s", KN_CTL_PREF_PATH, kn_zk_strerror(rc));
+}
+
+static void pref_watch_cb(kn_zk_t *zk, kn_zk_watch_event_t ev, const char *path, void *ud)
+{
+    kn_ctl_t *c = ud;
+    struct timeval now = { 0, 0 };
+    c->pref_watch_armed = false;
+    if (c->active)
+        event_base_once(c->base, -1, EV_TIMEOUT, pref_process, c, &now);
+}
+
+/* Watch the node (an exists watch also fires on creation). */
+static void pref_arm(kn_ctl_t *c)
+{
+    if (c->pref_watch_armed)
+        return;
+    int rc = kn_zk_exists(c->zk, KN_CTL_PREF_PATH, NULL, pref_watch_cb, c);
+    if (rc == ZOK || rc == ZNONODE)
+        c->pref_watch_armed = true;
+    if (rc == ZOK) {
+        struct timeval now = { 0, 0 };
+        event_base_once(c->base, -1, EV_TIMEOUT, pref_process, c, &now);
+    }
+}
+
 int kn_ctl_on_elected(kn_ctl_t *c)
 {
     if (c->conf.auto_rebalance && c->rebalance_ev == NULL) {
@@ -296,6 +386,8 @@ int kn_ctl_on_elected(kn_ctl_t *c)
     c->need_reconcile = true;
     c->push_um = true;
     kn_ctl_process(c);
+    c->pref_watch_armed = false;   /* a new term may be a new session */
+    pref_arm(c);
     return KN_OK;
 }
 

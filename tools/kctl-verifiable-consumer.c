@@ -217,7 +217,8 @@ static int kn_vc_verify(const kn_vc_opts_t *o, kn_vc_recs_t *recs)
         kn_tool_err(PROG, "cannot read %s", o->acked);
         return KN_TOOL_EXIT_FAIL;
     }
-    qsort(recs->v, recs->n, sizeof(*recs->v), kn_vc_cmp);
+    if (recs->n > 0)
+        qsort(recs->v, recs->n, sizeof(*recs->v), kn_vc_cmp);
     long long acked = 0, lost = 0, mismatched = 0, ooo = 0, dups = 0, corrupt = 0;
     char line[512];
     while (fgets(line, sizeof(line), f) != NULL) {
@@ -229,7 +230,8 @@ static int kn_vc_verify(const kn_vc_opts_t *o, kn_vc_recs_t *recs)
             continue;
         acked++;
         kn_vc_rec_t want = { p, off, ((uint64_t)key << 40) | seq };
-        kn_vc_rec_t *got = bsearch(&want, recs->v, recs->n, sizeof(*recs->v), kn_vc_cmp);
+        kn_vc_rec_t *got = recs->n == 0 ? NULL
+                           : bsearch(&want, recs->v, recs->n, sizeof(*recs->v), kn_vc_cmp);
         if (got == NULL) {
             lost++;
             printf("lost k%u %llu %d %lld\n", key, seq, p, off);

@@ -84,4 +84,11 @@ kctl_verifiable_producer_LDADD = $(KN_TOOLS_LIBS)
 kctl_verifiable_consumer_SOURCES = tools/kctl-verifiable-consumer.c
 kctl_verifiable_consumer_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
 kctl_verifiable_consumer_LDADD = $(KN_TOOLS_LIBS)
+
+# kctl-leader-election: preferred-leader election on demand (through the
+# /admin/preferred_replica_election znode the controller watches).
+bin_PROGRAMS += kctl-leader-election
+kctl_leader_election_SOURCES = tools/kctl-leader-election.c
+kctl_leader_election_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
+kctl_leader_election_LDADD = $(KN_TOOLS_LIBS)
 # --- end of durability test tools

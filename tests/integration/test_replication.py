@@ -14,6 +14,8 @@ there exactly as written with per-key order kept. Cases:
     drops it from the ISR itself, and takes it back once it catches up;
   - controlled shutdown: a stopping leader hands its partitions over and
     leaves the ISRs before it goes, no delivery fails;
+  - preferred-leader election on demand (kctl-leader-election) moves
+    leadership back to the first assigned replica;
   - min.insync.replicas: with 2 of 3 brokers down acks=all is refused with
     NOT_ENOUGH_REPLICAS, and nothing acknowledged is lost when they return;
   - follower truncation (KIP-101): a stale leader comes back with records
@@ -132,6 +134,38 @@ def controlled_shutdown_moves_leadership_first():
     kh.check_eq(failed, 0, "no delivery failed across the controlled shutdown")
     ru.verify(cl, "cs", vp)
     ru.wait_logs_identical(cl, "cs", 3)
+
+
+@kh.test
+def preferred_leader_election_on_demand():
+    all_brokers_up()
+    cl.create_topic("pref", 3, rf=3)
+    assign = cl.zk_json("/brokers/topics/pref")["partitions"]
+    preferred = assign["0"][0]
+    vp = ru.VerifiableProducer(cl, "pref")
+    vp.wait_acked(100)
+    cl.stop_broker(preferred)
+    ru.wait_leader_not(cl, "pref", 3, preferred)
+    cl.start_broker(preferred)
+    ru.wait_isr(cl, "pref", 3, [1, 2, 3])
+    kh.check(ru.leader_of(cl, "pref", 0) != preferred, "leadership stayed away")
+    tool = [kh.binary("kctl-leader-election"), "--zookeeper", cl.zk.connect(kc.CHROOT),
+            "--election-type", "preferred"]
+    out = kh.run_program(tool + ["--topic", "pref"], timeout=120)
+    for p in range(3):
+        kh.check_eq(ru.leader_of(cl, "pref", p), assign[str(p)][0],
+                    "pref-%d led by its preferred replica" % p)
+        kh.check_in("pref-%d: leader %d (preferred)" % (p, assign[str(p)][0]), out, "report")
+    # Writes went on across both moves, nothing acknowledged was lost.
+    vp.wait_progress(100)
+    sent, acked, failed = vp.finish()
+    kh.check_eq(failed, 0, "no delivery failed")
+    ru.verify(cl, "pref", vp)
+    ru.wait_logs_identical(cl, "pref", 3)
+    # Misuse is refused.
+    kh.run_program(tool + ["--topic", "no-such-topic"], expect_status=1)
+    kh.run_program(tool[:-2] + ["--election-type", "unclean", "--all-topic-partitions"],
+                   expect_status=1)
 
 
 @kh.test
