@@ -83,7 +83,7 @@ void kn_fetcher_ensure(kn_repl_t *r, int32_t source, bool kick)
                  * it wait for the long poll in flight (up to
                  * replica.fetch.wait.max.ms) -- fail-over time counts. */
                 pthread_mutex_lock(&f->conn_lock);
-                if (f->conn != NULL) {
+                if (f->conn != NULL && !f->kicked) {   /* once per burst */
                     f->kicked = true;
                     kn_rconn_abort(f->conn);
                 }
