@@ -25,6 +25,6 @@ EXTRA_DIST += tests/integration/test_cluster.py
 EXTRA_DIST += tests/integration/test_broker_net.py
 
 # test_replication*.py: ISR, high watermark, acks=all, truncation, failure
-# matrix (kctl-verifiable-producer/-consumer); repl_util.py is their helper.
+# matrix (kctl-verifiable-producer/-consumer); repl_util.py is their shared code.
 EXTRA_DIST += tests/integration/test_replication.py tests/integration/repl_util.py \
 	tests/integration/test_replication_matrix.py tests/integration/test_replication_ssl.py

@@ -1,4 +1,4 @@
-"""tests/integration/repl_util.py -- helpers of the replication tests
+"""tests/integration/repl_util.py -- shared code of the replication tests
 (test_replication*.py): the verifiable producer running in the background,
 the verifiable consumer's check, partition state from ZooKeeper, and a
 byte-for-byte comparison of the replicas' logs.
