@@ -27,20 +27,6 @@
 #include "protocol/api.h"
 #include "protocol/offsets.h"
 
-/* The answer for one partition (ref held, we lead). */
-static kn_err_t kn_ofle_answer(kn_log_t *log, int32_t current_epoch, int32_t epoch,
-                               int32_t *end_epoch, int64_t *end_offset)
-{
-    int32_t latest = kn_log_latest_epoch(log);
-    if (latest < current_epoch && epoch >= latest && epoch <= current_epoch) {
-        /* Our current term has no batch yet: it starts at the log end. */
-        *end_epoch = epoch == current_epoch ? current_epoch : latest;
-        *end_offset = kn_log_end_offset(log);
-        return KN_ERR_NONE;
-    }
-    return kn_log_epoch_end_offset(log, epoch, end_epoch, end_offset);
-}
-
 static void kn_ofle_partition(kn_req_t *req, const char *topic,
                               const kn_offsetforleaderepoch_req_partition_t *in,
                               kn_offsetforleaderepoch_resp_partition_t *out)
@@ -64,8 +50,8 @@ static void kn_ofle_partition(kn_req_t *req, const char *topic,
     } else if (in->current_leader_epoch > ref.leader_epoch) {
         err = KN_ERR_UNKNOWN_LEADER_EPOCH;
     } else {
-        err = kn_ofle_answer(ref.log, ref.leader_epoch, in->leader_epoch, &out->leader_epoch,
-                             &out->end_offset);
+        err = kn_repl_epoch_end(ref.log, ref.leader_epoch, in->leader_epoch, &out->leader_epoch,
+                                &out->end_offset);
     }
     out->error_code = err;
     kn_cluster_partition_release(b->cluster, &ref);

@@ -596,6 +596,19 @@ int kn_repl_check_ack(kn_repl_t *r, const char *topic, int32_t partition,
     return rc;
 }
 
+kn_err_t kn_repl_epoch_end(kn_log_t *log, int32_t current_epoch, int32_t epoch,
+                           int32_t *end_epoch, int64_t *end_offset)
+{
+    int32_t latest = kn_log_latest_epoch(log);
+    if (latest < current_epoch && epoch >= latest && epoch <= current_epoch) {
+        /* Our current term has no batch yet: it starts at the log end. */
+        *end_epoch = epoch == current_epoch ? current_epoch : latest;
+        *end_offset = kn_log_end_offset(log);
+        return KN_ERR_NONE;
+    }
+    return kn_log_epoch_end_offset(log, epoch, end_epoch, end_offset);
+}
+
 int kn_repl_info(kn_repl_t *r, const char *topic, int32_t partition, kn_repl_info_t *out)
 {
     memset(out, 0, sizeof(*out));

@@ -112,6 +112,13 @@ kn_err_t kn_repl_isr_info(kn_repl_t *r, const char *topic, int32_t partition, in
 int kn_repl_check_ack(kn_repl_t *r, const char *topic, int32_t partition,
                       int64_t required_offset, kn_err_t *err);
 
+/* OffsetForLeaderEpoch's answer on the leader (current_epoch = the epoch
+ * it leads with): where `epoch` ends in its log, as (*end_epoch,
+ * *end_offset). A term with no batch yet counts as starting at the log end,
+ * as if the epoch had been recorded at election time (Kafka does that). */
+kn_err_t kn_repl_epoch_end(kn_log_t *log, int32_t current_epoch, int32_t epoch,
+                           int32_t *end_epoch, int64_t *end_offset);
+
 /* ---- observability (thread-safe) ---------------------------------------- */
 
 typedef struct {

@@ -303,6 +303,45 @@ static void test_truncate_real_log(void **state)
     assert_int_equal(kn_log_latest_epoch(fx->log), 0);
 }
 
+static void test_epoch_end_answers(void **state)
+{
+    fx_t *fx = *state;
+    int32_t e;
+    int64_t end;
+    /* Epoch 0 for [0,10), epoch 2 for [10,15); we now lead in epoch 4 and
+     * have not written in it yet. */
+    append(fx, 10, 0);
+    append(fx, 5, 2);
+    assert_int_equal(kn_repl_epoch_end(fx->log, 4, 0, &e, &end), KN_ERR_NONE);
+    assert_int_equal(e, 0);
+    assert_int_equal(end, 10);
+    assert_int_equal(kn_repl_epoch_end(fx->log, 4, 1, &e, &end), KN_ERR_NONE);
+    assert_int_equal(e, 0);       /* largest epoch <= 1 that we have */
+    assert_int_equal(end, 10);
+    /* Epochs 2 and 3 end where our (unwritten) term 4 starts: the end. */
+    assert_int_equal(kn_repl_epoch_end(fx->log, 4, 2, &e, &end), KN_ERR_NONE);
+    assert_int_equal(e, 2);
+    assert_int_equal(end, 15);
+    assert_int_equal(kn_repl_epoch_end(fx->log, 4, 3, &e, &end), KN_ERR_NONE);
+    assert_int_equal(e, 2);
+    assert_int_equal(end, 15);
+    assert_int_equal(kn_repl_epoch_end(fx->log, 4, 4, &e, &end), KN_ERR_NONE);
+    assert_int_equal(e, 4);
+    assert_int_equal(end, 15);
+    /* An epoch above ours is unknown. */
+    assert_int_equal(kn_repl_epoch_end(fx->log, 4, 5, &e, &end), KN_ERR_NONE);
+    assert_int_equal(e, -1);
+    assert_int_equal(end, -1);
+    /* Once term 4 has a batch, the log's own record answers. */
+    append(fx, 3, 4);
+    assert_int_equal(kn_repl_epoch_end(fx->log, 4, 3, &e, &end), KN_ERR_NONE);
+    assert_int_equal(e, 2);
+    assert_int_equal(end, 15);
+    assert_int_equal(kn_repl_epoch_end(fx->log, 4, 4, &e, &end), KN_ERR_NONE);
+    assert_int_equal(e, 4);
+    assert_int_equal(end, 18);
+}
+
 int main(void)
 {
     kn_log_set_level(KN_LOG_WARN);
@@ -313,6 +352,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_epochs_and_follower, fx_setup, fx_teardown),
         cmocka_unit_test(test_truncation_offsets),
         cmocka_unit_test_setup_teardown(test_truncate_real_log, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_epoch_end_answers, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
