@@ -135,6 +135,8 @@ kn_repl_t *kn_repl_new(kn_broker_t *b)
     r->backoff_ms = 1000;
     r->socket_timeout_ms = 30000;
     r->default_min_isr = 1;
+    r->hw_ckpt_ms = 5000;
+    r->hw_ckpt_last = kn_mono_ms();
     if (b->cfg != NULL) {
         r->lag_max_ms = kn_config_int(b->cfg, "replica.lag.time.max.ms");
         r->fetch_max_bytes = (int32_t)kn_config_int(b->cfg, "replica.fetch.max.bytes");
@@ -144,15 +146,27 @@ kn_repl_t *kn_repl_new(kn_broker_t *b)
         r->backoff_ms = (int32_t)kn_config_int(b->cfg, "replica.fetch.backoff.ms");
         r->socket_timeout_ms = (int32_t)kn_config_int(b->cfg, "replica.socket.timeout.ms");
         r->default_min_isr = (int32_t)kn_config_int(b->cfg, "min.insync.replicas");
+        r->hw_ckpt_ms = kn_config_int(b->cfg, "replica.high.watermark.checkpoint.interval.ms");
     }
     return r;
 }
 
 static void kn_repl_on_timer(evutil_socket_t fd, short what, void *arg)
 {
+    kn_repl_t *r = arg;
     KN_UNUSED(fd);
     KN_UNUSED(what);
-    kn_repl_isr_pass(arg);
+    kn_repl_isr_pass(r);
+    /* replication-offset-checkpoint (with the other per-dir checkpoints)
+     * every replica.high.watermark.checkpoint.interval.ms, as Kafka does;
+     * the storage engine's own minute-long cadence is the fallback. */
+    int64_t now = kn_mono_ms();
+    if (r->b->logs != NULL && now - r->hw_ckpt_last >= r->hw_ckpt_ms) {
+        r->hw_ckpt_last = now;
+        if (kn_logmgr_checkpoint(r->b->logs) != KN_OK)
+            kn_log_ratelimited(KN_LOG_WARN, LOGC, "hw-ckpt", 60000,
+                               "cannot write the high watermark checkpoints");
+    }
 }
 
 int kn_repl_start(kn_repl_t *r)

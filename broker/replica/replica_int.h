@@ -93,6 +93,8 @@ struct kn_repl_s {
     bool               isr_work_queued; /* a run_on to the main loop is pending */
     bool               alter_inflight;
     int64_t            alter_sent_ms;
+    int64_t            hw_ckpt_ms;    /* replica.high.watermark.checkpoint.interval.ms */
+    int64_t            hw_ckpt_last;  /* when the checkpoints were last written */
 
     /* controlled shutdown (shutdown.c; main thread) */
     bool               cs_answered;   /* the controller answered */

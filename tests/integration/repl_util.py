@@ -131,6 +131,24 @@ def wait_leader_not(cl, topic, nparts, broker, timeout=90.0):
                 "partitions of %s led by a broker other than %d" % (topic, broker), timeout)
 
 
+def hw_checkpoint(cl, broker):
+    """{(topic, partition): high watermark} from the broker's
+    replication-offset-checkpoint (Kafka's format: version, count, then
+    "topic partition offset" lines)."""
+    path = os.path.join(cl.dir, "broker-%d-data" % broker, "replication-offset-checkpoint")
+    try:
+        with open(path) as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return {}
+    out = {}
+    for line in lines[2:]:
+        parts = line.split()
+        if len(parts) == 3:
+            out[(parts[0], int(parts[1]))] = int(parts[2])
+    return out
+
+
 def _log_bytes(cl, broker, topic, p):
     d = os.path.join(cl.dir, "broker-%d-data" % broker, "%s-%d" % (topic, p))
     if not os.path.isdir(d):

@@ -63,6 +63,12 @@ def rf3_roundtrip_identical_replicas():
     kh.check_eq(counts["unique"], 3000, "records read back")
     ru.wait_isr(cl, "rt", 3, [1, 2, 3])
     ru.wait_logs_identical(cl, "rt", 3)
+    # Leaders and followers alike checkpoint the high watermark
+    # (replication-offset-checkpoint): every record is committed.
+    cl.wait_for(lambda: all(sum(v for (t, _), v in ru.hw_checkpoint(cl, b).items() if t == "rt")
+                            == 3000 for b in (1, 2, 3)),
+                "high watermarks checkpointed on every replica (%s)"
+                % [ru.hw_checkpoint(cl, b) for b in (1, 2, 3)])
 
 
 @kh.test
