@@ -713,7 +713,9 @@ static void test_idle_connections_closed(void **state)
     pthread_mutex_lock(&h_mu);
     h_parked = h_closed_seen = h_finished = 0;
     pthread_mutex_unlock(&h_mu);
-    kn_server_t *srv = start_server_idle(&plain, &sslp, 20);
+    /* Long enough that a slow (sanitizer, loaded) loop does not idle out
+     * the busy connection before its request is read. */
+    kn_server_t *srv = start_server_idle(&plain, &sslp, 250);
     cli_t idle = cli_plain(plain);
     assert_true(cli_closed_by_server(&idle));
     cli_close(&idle);
