@@ -387,9 +387,30 @@ static int kn_conn_read_frames(kn_conn_t *c)
     return KN_OK;
 }
 
+/* Acknowledge what was just read at once instead of after the kernel's
+ * delayed-ACK timer. A client that writes one request as several small
+ * segments with Nagle on (librdkafka's default; over TLS every record is a
+ * segment) cannot send the second segment until the first is ACKed, and on
+ * a request/response connection Linux delays that ACK by up to 40 ms: a
+ * 40 ms stall per request. TCP_QUICKACK is not sticky (the kernel falls
+ * back to delayed ACKs after its next decision), so it is re-armed on
+ * every read; setting it also sends an ACK that is pending now. */
+static void kn_conn_quickack(struct bufferevent *bev)
+{
+#ifdef TCP_QUICKACK
+    int one = 1;
+    evutil_socket_t fd = bufferevent_getfd(bev);
+    if (fd >= 0) {
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+    }
+#else
+    KN_UNUSED(bev);
+#endif
+}
+
 static void kn_conn_read_cb(struct bufferevent *bev, void *arg)
 {
-    KN_UNUSED(bev);
+    kn_conn_quickack(bev);
     kn_conn_read_frames(arg);
 }
 
@@ -437,8 +458,9 @@ static void kn_conn_event_cb(struct bufferevent *bev, short what, void *arg)
     }
     if (what & BEV_EVENT_TIMEOUT) {
         /* Idle (connections.max.idle.ms) unless requests are still in
-         * flight, e.g. a long-polling Fetch. */
-        if (c->inflight > 0) {
+         * flight, e.g. a long-polling Fetch, or a response just finished
+         * is still waiting in the output (closing now would drop it). */
+        if (c->inflight > 0 || evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
             bufferevent_enable(bev, EV_READ);
             return;
         }
