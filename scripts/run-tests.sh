@@ -88,7 +88,10 @@ run_build() {
     grep -qE '^integration: [0-9]+ passed, 0 failed' "$dir/integration.out" || step_failed "$name-integration"
 }
 
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1"
+# No strict_string_checks: librdkafka legally strndup()s strings straight
+# out of its receive buffers (not NUL-terminated), which that mode reports
+# as an overflow when the string ends the buffer.
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"
 export LSAN_OPTIONS="suppressions=$SRC/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
