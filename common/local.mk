@@ -40,6 +40,8 @@ libkanal_a_SOURCES += \
 # ---- OffsetDelete codec (written with the group coordinator) -------------
 libkanal_a_SOURCES += common/protocol/offsetdelete.h common/protocol/offsetdelete.c
 # ---- end of OffsetDelete codec block --------------------------------------
+# ElectLeaders codec.
+libkanal_a_SOURCES += common/protocol/electleaders.h common/protocol/electleaders.c
 
 # The broker <-> controller control channel.
 libkanal_a_SOURCES += common/net/ctlchan.h common/net/ctlchan.c

@@ -91,6 +91,7 @@ static const kn_api_range_t kn_api_ranges[] = {
     { KN_API_DELETE_GROUPS, 0, 1, true },
     { KN_API_ALTER_PARTITION_REASSIGNMENTS, 0, 0, false },
     { KN_API_LIST_PARTITION_REASSIGNMENTS, 0, 0, false },
+    { KN_API_ELECT_LEADERS, 0, 1, true },    /* codec: electleaders.c */
     { KN_API_OFFSET_DELETE, 0, 0, true },    /* codec: offsetdelete.c */
 };
 

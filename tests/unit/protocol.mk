@@ -25,3 +25,10 @@ tests_unit_test_proto_group_LDADD = $(KN_TEST_LIBS)
 tests_unit_test_proto_fuzz_SOURCES = tests/unit/test_proto_fuzz.c tests/unit/test_proto_util.h
 tests_unit_test_proto_fuzz_CFLAGS = $(KN_TEST_CFLAGS)
 tests_unit_test_proto_fuzz_LDADD = $(KN_TEST_LIBS)
+
+# ElectLeaders codec.
+check_PROGRAMS += tests/unit/test_proto_elect
+TESTS += tests/unit/test_proto_elect
+tests_unit_test_proto_elect_SOURCES = tests/unit/test_proto_elect.c tests/unit/test_proto_util.h
+tests_unit_test_proto_elect_CFLAGS = $(KN_TEST_CFLAGS)
+tests_unit_test_proto_elect_LDADD = $(KN_TEST_LIBS)
