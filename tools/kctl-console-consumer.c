@@ -77,12 +77,7 @@ static void kn_cons_usage(FILE *out)
           "  --version                        print the version\n", out);
 }
 
-static int kn_cons_misuse(const char *msg)
-{
-    kn_tool_err(PROG, "%s", msg);
-    kn_cons_usage(stderr);
-    return KN_TOOL_EXIT_FAIL;
-}
+static const kn_tool_cli_t kn_cons_cli = { .prog = PROG, .usage = kn_cons_usage };
 
 enum {
     OPT_BOOTSTRAP = 256, OPT_TOPIC, OPT_GROUP, OPT_FROM_BEGINNING, OPT_PARTITION, OPT_OFFSET,
@@ -109,13 +104,6 @@ static const struct option kn_cons_longopts[] = {
     { NULL, 0, NULL, 0 }
 };
 
-static int kn_cons_bad_value(const char *flag, const char *want, const char *got)
-{
-    char msg[512];
-    snprintf(msg, sizeof(msg), "%s: expected %s, got '%s'", flag, want, got);
-    return kn_cons_misuse(msg);
-}
-
 /* Returns -1 to go on, else the exit code. */
 static int kn_cons_parse(kn_cons_opts_t *o, kn_tool_fmt_t *fmt, int argc, char **argv)
 {
@@ -131,7 +119,7 @@ static int kn_cons_parse(kn_cons_opts_t *o, kn_tool_fmt_t *fmt, int argc, char *
         case OPT_FROM_BEGINNING: o->from_beginning = true; break;
         case OPT_PARTITION:
             if (kn_tool_parse_long(optarg, 0, INT32_MAX, &o->partition) != KN_OK) {
-                return kn_cons_bad_value("--partition", "a partition number", optarg);
+                return kn_tool_bad_value(&kn_cons_cli, "--partition", "a partition number", optarg);
             }
             break;
         case OPT_OFFSET: {
@@ -144,19 +132,22 @@ static int kn_cons_parse(kn_cons_opts_t *o, kn_tool_fmt_t *fmt, int argc, char *
             } else if (kn_tool_parse_long(optarg, 0, INT64_MAX, &off) == KN_OK) {
                 o->offset = off;
             } else {
-                return kn_cons_bad_value("--offset", "a non-negative offset, earliest or latest",
+                return kn_tool_bad_value(&kn_cons_cli,
+                                         "--offset", "a non-negative offset, earliest or latest",
                                          optarg);
             }
             break;
         }
         case OPT_MAX_MESSAGES:
             if (kn_tool_parse_long(optarg, 1, INT64_MAX, &o->max_messages) != KN_OK) {
-                return kn_cons_bad_value("--max-messages", "a positive integer", optarg);
+                return kn_tool_bad_value(&kn_cons_cli,
+                                         "--max-messages", "a positive integer", optarg);
             }
             break;
         case OPT_TIMEOUT:
             if (kn_tool_parse_long(optarg, 0, INT32_MAX, &o->timeout_ms) != KN_OK) {
-                return kn_cons_bad_value("--timeout-ms", "a non-negative integer", optarg);
+                return kn_tool_bad_value(&kn_cons_cli,
+                                         "--timeout-ms", "a non-negative integer", optarg);
             }
             break;
         case OPT_PROPERTY: kn_tool_strv_push(&o->props, optarg); break;
@@ -164,51 +155,47 @@ static int kn_cons_parse(kn_cons_opts_t *o, kn_tool_fmt_t *fmt, int argc, char *
         case OPT_CONSUMER_CONFIG: kn_tool_strv_push(&o->client.files, optarg); break;
         case OPT_ISOLATION:
             if (strcmp(optarg, "read_committed") && strcmp(optarg, "read_uncommitted")) {
-                return kn_cons_bad_value("--isolation-level",
+                return kn_tool_bad_value(&kn_cons_cli, "--isolation-level",
                                          "read_committed or read_uncommitted", optarg);
             }
             o->isolation = optarg;
             break;
-        case OPT_HELP: kn_cons_usage(stdout); return KN_TOOL_EXIT_OK;
-        case OPT_VERSION: printf("%s %s\n", PROG, PACKAGE_VERSION); return KN_TOOL_EXIT_OK;
-        case ':':
-            snprintf(msg, sizeof(msg), "option '%s' requires an argument", argv[optind - 1]);
-            return kn_cons_misuse(msg);
-        default:
-            snprintf(msg, sizeof(msg), "unrecognized option '%s'", argv[optind - 1]);
-            return kn_cons_misuse(msg);
+        case OPT_HELP: return kn_tool_help(&kn_cons_cli);
+        case OPT_VERSION: return kn_tool_version(&kn_cons_cli);
+        default: return kn_tool_opt_error(&kn_cons_cli, c, argv);
         }
     }
     if (optind < argc) {
-        snprintf(msg, sizeof(msg), "unexpected argument '%s'", argv[optind]);
-        return kn_cons_misuse(msg);
+        return kn_tool_misuse(&kn_cons_cli, "unexpected argument '%s'", argv[optind]);
     }
     if (o->client.bootstrap == NULL) {
-        return kn_cons_misuse("Missing required argument \"[bootstrap-server]\"");
+        return kn_tool_missing(&kn_cons_cli, "bootstrap-server");
     }
     if (o->topic == NULL) {
-        return kn_cons_misuse("Missing required argument \"[topic]\"");
+        return kn_tool_missing(&kn_cons_cli, "topic");
     }
     if (o->offset_given && o->partition < 0) {
-        return kn_cons_misuse("The partition is required when offset is specified.");
+        return kn_tool_misuse(&kn_cons_cli, "The partition is required when offset is specified.");
     }
     if (o->offset_given && o->from_beginning) {
-        return kn_cons_misuse("Options from-beginning and offset cannot be specified together.");
+        return kn_tool_misuse(&kn_cons_cli,
+                              "Options from-beginning and offset cannot be specified together.");
     }
     if (o->group != NULL && o->partition >= 0) {
-        return kn_cons_misuse("Options group and partition cannot be specified together.");
+        return kn_tool_misuse(&kn_cons_cli,
+                              "Options group and partition cannot be specified together.");
     }
     for (size_t i = 0; i < o->props.n; i++) {
         char *k, *v;
         int rc;
         if (kn_tool_split_kv(o->props.items[i], &k, &v) != KN_OK) {
-            return kn_cons_bad_value("--property", "key=value", o->props.items[i]);
+            return kn_tool_bad_value(&kn_cons_cli, "--property", "key=value", o->props.items[i]);
         }
         rc = kn_tool_fmt_set(fmt, k, v, msg, sizeof(msg));
         free(k);
         free(v);
         if (rc != KN_OK) {
-            return kn_cons_misuse(msg);
+            return kn_tool_misuse(&kn_cons_cli, "%s", msg);
         }
     }
     if (!o->offset_given) {

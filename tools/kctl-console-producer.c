@@ -76,12 +76,7 @@ static void kn_prod_usage(FILE *out)
           "  --version                        print the version\n", out);
 }
 
-static int kn_prod_misuse(const char *msg)
-{
-    kn_tool_err(PROG, "%s", msg);
-    kn_prod_usage(stderr);
-    return KN_TOOL_EXIT_FAIL;
-}
+static const kn_tool_cli_t kn_prod_cli = { .prog = PROG, .usage = kn_prod_usage };
 
 enum {
     OPT_BOOTSTRAP = 256, OPT_TOPIC, OPT_PROPERTY, OPT_PRODUCER_PROPERTY, OPT_PRODUCER_CONFIG,
@@ -109,21 +104,6 @@ static const struct option kn_prod_longopts[] = {
     { NULL, 0, NULL, 0 }
 };
 
-/* Check a numeric flag now, so a typo is a usage error rather than a
- * librdkafka message about a config key the user never typed. */
-static int kn_prod_check_num(const char *flag, const char *v, long long min, long long max)
-{
-    long long n;
-    char msg[256];
-
-    if (kn_tool_parse_long(v, min, max, &n) != KN_OK) {
-        snprintf(msg, sizeof(msg), "%s: expected an integer in [%lld, %lld], got '%s'", flag, min,
-                 max, v);
-        return kn_prod_misuse(msg);
-    }
-    return -1;
-}
-
 /* Returns -1 to go on, else the exit code. */
 static int kn_prod_parse(kn_prod_opts_t *o, kn_tool_reader_t *rd, int argc, char **argv)
 {
@@ -142,70 +122,64 @@ static int kn_prod_parse(kn_prod_opts_t *o, kn_tool_reader_t *rd, int argc, char
         case OPT_ACKS:
             o->acks = optarg;
             if (strcmp(optarg, "all") != 0) {
-                rc = kn_prod_check_num("--request-required-acks", optarg, -1, 1);
+                rc = kn_tool_num_flag(&kn_prod_cli, "--request-required-acks", optarg, -1, 1, NULL);
             }
             break;
         case OPT_COMPRESSION:
             o->compression = optarg;
             if (strcmp(optarg, "none") && strcmp(optarg, "gzip") && strcmp(optarg, "snappy") &&
                 strcmp(optarg, "lz4") && strcmp(optarg, "zstd")) {
-                snprintf(msg, sizeof(msg), "--compression-codec: expected none, gzip, snappy, "
-                         "lz4 or zstd, got '%s'", optarg);
-                return kn_prod_misuse(msg);
+                return kn_tool_misuse(&kn_prod_cli,
+                                      "--compression-codec: expected none, gzip, snappy, "
+                                      "lz4 or zstd, got '%s'", optarg);
             }
             break;
         case OPT_REQ_TIMEOUT:
             o->request_timeout = optarg;
-            rc = kn_prod_check_num("--request-timeout-ms", optarg, 1, 900000);
+            rc = kn_tool_num_flag(&kn_prod_cli, "--request-timeout-ms", optarg, 1, 900000, NULL);
             break;
         case OPT_RETRIES:
             o->retries = optarg;
-            rc = kn_prod_check_num("--message-send-max-retries", optarg, 0, INT32_MAX);
+            rc = kn_tool_num_flag(&kn_prod_cli,
+                                  "--message-send-max-retries", optarg, 0, INT32_MAX, NULL);
             break;
         case OPT_LINGER:
             o->linger = optarg;
-            rc = kn_prod_check_num("--timeout", optarg, 0, 900000);
+            rc = kn_tool_num_flag(&kn_prod_cli, "--timeout", optarg, 0, 900000, NULL);
             break;
         case OPT_BATCH:
             o->batch_size = optarg;
-            rc = kn_prod_check_num("--batch-size", optarg, 1, 1000000);
+            rc = kn_tool_num_flag(&kn_prod_cli, "--batch-size", optarg, 1, 1000000, NULL);
             break;
         case OPT_SYNC: o->sync = true; break;
-        case OPT_HELP: kn_prod_usage(stdout); return KN_TOOL_EXIT_OK;
-        case OPT_VERSION: printf("%s %s\n", PROG, PACKAGE_VERSION); return KN_TOOL_EXIT_OK;
-        case ':':
-            snprintf(msg, sizeof(msg), "option '%s' requires an argument", argv[optind - 1]);
-            return kn_prod_misuse(msg);
-        default:
-            snprintf(msg, sizeof(msg), "unrecognized option '%s'", argv[optind - 1]);
-            return kn_prod_misuse(msg);
+        case OPT_HELP: return kn_tool_help(&kn_prod_cli);
+        case OPT_VERSION: return kn_tool_version(&kn_prod_cli);
+        default: return kn_tool_opt_error(&kn_prod_cli, c, argv);
         }
         if (rc >= 0) {
             return rc;
         }
     }
     if (optind < argc) {
-        snprintf(msg, sizeof(msg), "unexpected argument '%s'", argv[optind]);
-        return kn_prod_misuse(msg);
+        return kn_tool_misuse(&kn_prod_cli, "unexpected argument '%s'", argv[optind]);
     }
     if (o->client.bootstrap == NULL) {
-        return kn_prod_misuse("Missing required argument \"[bootstrap-server]\"");
+        return kn_tool_missing(&kn_prod_cli, "bootstrap-server");
     }
     if (o->topic == NULL) {
-        return kn_prod_misuse("Missing required argument \"[topic]\"");
+        return kn_tool_missing(&kn_prod_cli, "topic");
     }
     for (size_t i = 0; i < o->props.n; i++) {
         char *k, *v;
         if (kn_tool_split_kv(o->props.items[i], &k, &v) != KN_OK) {
-            snprintf(msg, sizeof(msg), "--property: expected key=value, got '%s'",
-                     o->props.items[i]);
-            return kn_prod_misuse(msg);
+            return kn_tool_misuse(&kn_prod_cli, "--property: expected key=value, got '%s'",
+                                  o->props.items[i]);
         }
         rc = kn_tool_reader_set(rd, k, v, msg, sizeof(msg));
         free(k);
         free(v);
         if (rc != KN_OK) {
-            return kn_prod_misuse(msg);
+            return kn_tool_misuse(&kn_prod_cli, "%s", msg);
         }
     }
     return -1;

@@ -83,12 +83,7 @@ static void kn_cg_usage(FILE *out)
           out);
 }
 
-static int kn_cg_misuse(const char *msg)
-{
-    kn_tool_err(PROG, "%s", msg);
-    kn_cg_usage(stderr);
-    return KN_TOOL_EXIT_FAIL;
-}
+static const kn_tool_cli_t kn_cg_cli = { .prog = PROG, .usage = kn_cg_usage };
 
 /* --to-datetime: "YYYY-MM-DDTHH:mm:SS[.sss]" in UTC, optionally ending in
  * "Z" (Kafka also takes zone offsets; we take UTC). */
@@ -182,7 +177,6 @@ static void kn_cg_set_spec(kn_cg_opts_t *o, kn_cg_spec_t s)
 /* Returns -1 to go on, else the exit code. */
 static int kn_cg_parse(kn_cg_opts_t *o, int argc, char **argv)
 {
-    char msg[512];
     long long v;
     int c;
 
@@ -207,16 +201,16 @@ static int kn_cg_parse(kn_cg_opts_t *o, int argc, char **argv)
         case OPT_TO_OFFSET:
         case OPT_SHIFT_BY:
             if (kn_tool_parse_long(optarg, c == OPT_TO_OFFSET ? 0 : INT64_MIN / 2, INT64_MAX / 2, &v) != KN_OK) {
-                snprintf(msg, sizeof(msg), "%s: expected an integer, got '%s'", argv[optind - 1], optarg);
-                return kn_cg_misuse(msg);
+                return kn_tool_misuse(&kn_cg_cli,
+                                      "%s: expected an integer, got '%s'", argv[optind - 1], optarg);
             }
             o->value = v;
             kn_cg_set_spec(o, c == OPT_TO_OFFSET ? KN_CG_TO_OFFSET : KN_CG_SHIFT_BY);
             break;
         case OPT_TO_DATETIME:
             if (kn_cg_parse_datetime(optarg, &o->datetime_ms) != KN_OK) {
-                snprintf(msg, sizeof(msg), "--to-datetime: expected YYYY-MM-DDTHH:mm:SS.sss, got '%s'", optarg);
-                return kn_cg_misuse(msg);
+                return kn_tool_misuse(&kn_cg_cli,
+                                      "--to-datetime: expected YYYY-MM-DDTHH:mm:SS.sss, got '%s'", optarg);
             }
             kn_cg_set_spec(o, KN_CG_TO_DATETIME);
             break;
@@ -224,46 +218,45 @@ static int kn_cg_parse(kn_cg_opts_t *o, int argc, char **argv)
         case OPT_EXECUTE: o->execute = true; break;
         case OPT_TIMEOUT:
             if (kn_tool_parse_long(optarg, 1, INT32_MAX, &v) != KN_OK) {
-                snprintf(msg, sizeof(msg), "--timeout: expected a positive integer, got '%s'", optarg);
-                return kn_cg_misuse(msg);
+                return kn_tool_misuse(&kn_cg_cli,
+                                      "--timeout: expected a positive integer, got '%s'", optarg);
             }
             o->timeout_ms = (int)v;
             break;
-        case OPT_HELP: kn_cg_usage(stdout); return KN_TOOL_EXIT_OK;
-        case OPT_VERSION: printf("%s %s\n", PROG, PACKAGE_VERSION); return KN_TOOL_EXIT_OK;
-        case ':':
-            snprintf(msg, sizeof(msg), "option '%s' requires an argument", argv[optind - 1]);
-            return kn_cg_misuse(msg);
-        default:
-            snprintf(msg, sizeof(msg), "unrecognized option '%s'", argv[optind - 1]);
-            return kn_cg_misuse(msg);
+        case OPT_HELP: return kn_tool_help(&kn_cg_cli);
+        case OPT_VERSION: return kn_tool_version(&kn_cg_cli);
+        default: return kn_tool_opt_error(&kn_cg_cli, c, argv);
         }
     }
     if (optind < argc) {
-        snprintf(msg, sizeof(msg), "unexpected argument '%s'", argv[optind]);
-        return kn_cg_misuse(msg);
+        return kn_tool_misuse(&kn_cg_cli, "unexpected argument '%s'", argv[optind]);
     }
     if (o->nactions != 1) {
-        return kn_cg_misuse("Command must include exactly one action: --list, --describe, --delete, "
-                            "--reset-offsets");
+        return kn_tool_misuse(&kn_cg_cli,
+                              "Command must include exactly one action: --list, --describe, --delete, "
+                              "--reset-offsets");
     }
     if (o->client.bootstrap == NULL) {
-        return kn_cg_misuse("Missing required argument \"[bootstrap-server]\"");
+        return kn_tool_missing(&kn_cg_cli, "bootstrap-server");
     }
     if ((o->action == KN_CG_DESCRIBE && o->groups.n == 0 && !o->all_groups) ||
         ((o->action == KN_CG_DELETE || o->action == KN_CG_RESET) && o->groups.n == 0)) {
-        return kn_cg_misuse("Option [group] is required (or --all-groups with --describe)");
+        return kn_tool_misuse(&kn_cg_cli,
+                              "Option [group] is required (or --all-groups with --describe)");
     }
     if (o->action == KN_CG_RESET) {
         if (o->topics.n == 0 && !o->all_topics) {
-            return kn_cg_misuse("One of the reset scopes should be defined: --all-topics, --topic");
+            return kn_tool_misuse(&kn_cg_cli,
+                                  "One of the reset scopes should be defined: --all-topics, --topic");
         }
         if (o->nspecs != 1) {
-            return kn_cg_misuse("Option [reset-offsets] takes exactly one of --to-earliest, --to-latest, "
-                                "--to-offset, --to-datetime, --shift-by");
+            return kn_tool_misuse(&kn_cg_cli,
+                                  "Option [reset-offsets] takes exactly one of --to-earliest, --to-latest, "
+                                  "--to-offset, --to-datetime, --shift-by");
         }
         if (o->dry_run && o->execute) {
-            return kn_cg_misuse("Option [reset-offsets] takes only one of --dry-run, --execute");
+            return kn_tool_misuse(&kn_cg_cli,
+                                  "Option [reset-offsets] takes only one of --dry-run, --execute");
         }
         if (!o->execute && !o->dry_run) {
             fprintf(stderr, "WARN: No action will be performed as the --execute option is missing. "

@@ -106,12 +106,7 @@ static void kn_e2e_usage(FILE *out)
           "  --version                     print the version\n", out);
 }
 
-static int kn_e2e_misuse(const char *msg)
-{
-    kn_tool_err(PROG, "%s", msg);
-    kn_e2e_usage(stderr);
-    return KN_TOOL_EXIT_FAIL;
-}
+static const kn_tool_cli_t kn_e2e_cli = { .prog = PROG, .usage = kn_e2e_usage };
 
 enum {
     OPT_BOOTSTRAP = 256, OPT_TOPIC, OPT_NUM, OPT_SIZE, OPT_ACKS, OPT_THROUGHPUT, OPT_WARMUP,
@@ -136,19 +131,6 @@ static const struct option kn_e2e_longopts[] = {
     { NULL, 0, NULL, 0 }
 };
 
-static int kn_e2e_num(const char *flag, const char *v, long long min, long long max,
-                      long long *out)
-{
-    char msg[256];
-
-    if (kn_tool_parse_long(v, min, max, out) != KN_OK) {
-        snprintf(msg, sizeof(msg), "%s: expected an integer in [%lld, %lld], got '%s'", flag,
-                 min, max, v);
-        return kn_e2e_misuse(msg);
-    }
-    return -1;
-}
-
 /* Take "K=V" values after a props flag, up to the next flag. */
 static void kn_e2e_take_props(kn_tool_strv_t *v, int argc, char **argv)
 {
@@ -161,7 +143,6 @@ static void kn_e2e_take_props(kn_tool_strv_t *v, int argc, char **argv)
 /* Returns -1 to go on, else the exit code. */
 static int kn_e2e_parse(kn_e2e_opts_t *o, int argc, char **argv)
 {
-    char msg[512];
     int c, rc;
 
     o->num_records = -1;
@@ -174,28 +155,36 @@ static int kn_e2e_parse(kn_e2e_opts_t *o, int argc, char **argv)
         switch (c) {
         case OPT_BOOTSTRAP: o->prod.bootstrap = o->cons.bootstrap = optarg; break;
         case OPT_TOPIC: o->topic = optarg; break;
-        case OPT_NUM: rc = kn_e2e_num("--num-records", optarg, 1, INT32_MAX, &o->num_records); break;
+        case OPT_NUM:
+            rc = kn_tool_num_flag(&kn_e2e_cli, "--num-records",
+                                  optarg, 1, INT32_MAX, &o->num_records);
+            break;
         case OPT_SIZE:
-            rc = kn_e2e_num("--record-size", optarg, KN_E2E_HDR, 100 * 1024 * 1024,
-                            &o->record_size);
+            rc = kn_tool_num_flag(&kn_e2e_cli,
+                                  "--record-size", optarg, KN_E2E_HDR, 100 * 1024 * 1024,
+                                  &o->record_size);
             break;
         case OPT_ACKS:
             if (strcmp(optarg, "all") && strcmp(optarg, "-1") && strcmp(optarg, "0") &&
                 strcmp(optarg, "1")) {
-                snprintf(msg, sizeof(msg), "--acks: expected all, -1, 0 or 1, got '%s'", optarg);
-                return kn_e2e_misuse(msg);
+                return kn_tool_misuse(&kn_e2e_cli,
+                                      "--acks: expected all, -1, 0 or 1, got '%s'", optarg);
             }
             o->acks = optarg;
             break;
         case OPT_THROUGHPUT:
             if (kn_perf_parse_rate(optarg, &o->throughput) != KN_OK || o->throughput <= 0) {
-                snprintf(msg, sizeof(msg), "--throughput: expected a positive number, got '%s'",
-                         optarg);
-                return kn_e2e_misuse(msg);
+                return kn_tool_misuse(&kn_e2e_cli,
+                                      "--throughput: expected a positive number, got '%s'", optarg);
             }
             break;
-        case OPT_WARMUP: rc = kn_e2e_num("--warmup-records", optarg, 0, INT32_MAX, &o->warmup); break;
-        case OPT_TIMEOUT: rc = kn_e2e_num("--timeout", optarg, 1, INT32_MAX, &o->timeout_ms); break;
+        case OPT_WARMUP:
+            rc = kn_tool_num_flag(&kn_e2e_cli, "--warmup-records",
+                                  optarg, 0, INT32_MAX, &o->warmup);
+            break;
+        case OPT_TIMEOUT:
+            rc = kn_tool_num_flag(&kn_e2e_cli, "--timeout", optarg, 1, INT32_MAX, &o->timeout_ms);
+            break;
         case OPT_CONFIG:
             kn_tool_strv_push(&o->prod.files, optarg);
             kn_tool_strv_push(&o->cons.files, optarg);
@@ -203,31 +192,25 @@ static int kn_e2e_parse(kn_e2e_opts_t *o, int argc, char **argv)
         case OPT_PPROPS: kn_e2e_take_props(&o->prod.props, argc, argv); break;
         case OPT_CPROPS: kn_e2e_take_props(&o->cons.props, argc, argv); break;
         case OPT_JSON: o->json = true; break;
-        case OPT_HELP: kn_e2e_usage(stdout); return KN_TOOL_EXIT_OK;
-        case OPT_VERSION: printf("%s %s\n", PROG, PACKAGE_VERSION); return KN_TOOL_EXIT_OK;
-        case ':':
-            snprintf(msg, sizeof(msg), "option '%s' requires an argument", argv[optind - 1]);
-            return kn_e2e_misuse(msg);
-        default:
-            snprintf(msg, sizeof(msg), "unrecognized option '%s'", argv[optind - 1]);
-            return kn_e2e_misuse(msg);
+        case OPT_HELP: return kn_tool_help(&kn_e2e_cli);
+        case OPT_VERSION: return kn_tool_version(&kn_e2e_cli);
+        default: return kn_tool_opt_error(&kn_e2e_cli, c, argv);
         }
         if (rc >= 0) {
             return rc;
         }
     }
     if (optind < argc) {
-        snprintf(msg, sizeof(msg), "unexpected argument '%s'", argv[optind]);
-        return kn_e2e_misuse(msg);
+        return kn_tool_misuse(&kn_e2e_cli, "unexpected argument '%s'", argv[optind]);
     }
     if (o->prod.bootstrap == NULL) {
-        return kn_e2e_misuse("Missing required argument \"[bootstrap-server]\"");
+        return kn_tool_missing(&kn_e2e_cli, "bootstrap-server");
     }
     if (o->topic == NULL) {
-        return kn_e2e_misuse("Missing required argument \"[topic]\"");
+        return kn_tool_missing(&kn_e2e_cli, "topic");
     }
     if (o->num_records < 0) {
-        return kn_e2e_misuse("Missing required argument \"[num-records]\"");
+        return kn_tool_missing(&kn_e2e_cli, "num-records");
     }
     return -1;
 }

@@ -88,12 +88,7 @@ static void kn_pc_usage(FILE *out)
           "  --version                      print the version\n", out);
 }
 
-static int kn_pc_misuse(const char *msg)
-{
-    kn_tool_err(PROG, "%s", msg);
-    kn_pc_usage(stderr);
-    return KN_TOOL_EXIT_FAIL;
-}
+static const kn_tool_cli_t kn_pc_cli = { .prog = PROG, .usage = kn_pc_usage };
 
 enum {
     OPT_BOOTSTRAP = 256, OPT_TOPIC, OPT_MESSAGES, OPT_GROUP, OPT_TIMEOUT, OPT_FROM_LATEST,
@@ -120,23 +115,9 @@ static const struct option kn_pc_longopts[] = {
     { NULL, 0, NULL, 0 }
 };
 
-static int kn_pc_num(const char *flag, const char *v, long long min, long long max,
-                     long long *out)
-{
-    char msg[256];
-
-    if (kn_tool_parse_long(v, min, max, out) != KN_OK) {
-        snprintf(msg, sizeof(msg), "%s: expected an integer in [%lld, %lld], got '%s'", flag,
-                 min, max, v);
-        return kn_pc_misuse(msg);
-    }
-    return -1;
-}
-
 /* Returns -1 to go on, else the exit code. */
 static int kn_pc_parse(kn_pc_opts_t *o, int argc, char **argv)
 {
-    char msg[512];
     int c, rc;
 
     o->messages = -1;
@@ -148,9 +129,13 @@ static int kn_pc_parse(kn_pc_opts_t *o, int argc, char **argv)
         switch (c) {
         case OPT_BOOTSTRAP: o->client.bootstrap = optarg; break;
         case OPT_TOPIC: o->topic = optarg; break;
-        case OPT_MESSAGES: rc = kn_pc_num("--messages", optarg, 1, INT64_MAX, &o->messages); break;
+        case OPT_MESSAGES:
+            rc = kn_tool_num_flag(&kn_pc_cli, "--messages", optarg, 1, INT64_MAX, &o->messages);
+            break;
         case OPT_GROUP: o->group = optarg; break;
-        case OPT_TIMEOUT: rc = kn_pc_num("--timeout", optarg, 1, INT32_MAX, &o->timeout_ms); break;
+        case OPT_TIMEOUT:
+            rc = kn_tool_num_flag(&kn_pc_cli, "--timeout", optarg, 1, INT32_MAX, &o->timeout_ms);
+            break;
         case OPT_FROM_LATEST: o->from_latest = true; break;
         case OPT_CONFIG: kn_tool_strv_push(&o->client.files, optarg); break;
         case OPT_PROPS:
@@ -160,36 +145,31 @@ static int kn_pc_parse(kn_pc_opts_t *o, int argc, char **argv)
             }
             break;
         case OPT_INTERVAL:
-            rc = kn_pc_num("--reporting-interval", optarg, 1, 3600000, &o->interval_ms);
+            rc = kn_tool_num_flag(&kn_pc_cli,
+                                  "--reporting-interval", optarg, 1, 3600000, &o->interval_ms);
             break;
         case OPT_DETAILED: o->detailed = true; break;
         case OPT_HIDE_HEADER: o->hide_header = true; break;
         case OPT_JSON: o->json = true; break;
-        case OPT_HELP: kn_pc_usage(stdout); return KN_TOOL_EXIT_OK;
-        case OPT_VERSION: printf("%s %s\n", PROG, PACKAGE_VERSION); return KN_TOOL_EXIT_OK;
-        case ':':
-            snprintf(msg, sizeof(msg), "option '%s' requires an argument", argv[optind - 1]);
-            return kn_pc_misuse(msg);
-        default:
-            snprintf(msg, sizeof(msg), "unrecognized option '%s'", argv[optind - 1]);
-            return kn_pc_misuse(msg);
+        case OPT_HELP: return kn_tool_help(&kn_pc_cli);
+        case OPT_VERSION: return kn_tool_version(&kn_pc_cli);
+        default: return kn_tool_opt_error(&kn_pc_cli, c, argv);
         }
         if (rc >= 0) {
             return rc;
         }
     }
     if (optind < argc) {
-        snprintf(msg, sizeof(msg), "unexpected argument '%s'", argv[optind]);
-        return kn_pc_misuse(msg);
+        return kn_tool_misuse(&kn_pc_cli, "unexpected argument '%s'", argv[optind]);
     }
     if (o->client.bootstrap == NULL) {
-        return kn_pc_misuse("Missing required argument \"[bootstrap-server]\"");
+        return kn_tool_missing(&kn_pc_cli, "bootstrap-server");
     }
     if (o->topic == NULL) {
-        return kn_pc_misuse("Missing required argument \"[topic]\"");
+        return kn_tool_missing(&kn_pc_cli, "topic");
     }
     if (o->messages < 0) {
-        return kn_pc_misuse("Missing required argument \"[messages]\"");
+        return kn_tool_missing(&kn_pc_cli, "messages");
     }
     return -1;
 }

@@ -87,12 +87,7 @@ static void kn_pp_usage(FILE *out)
           "  --version                     print the version\n", out);
 }
 
-static int kn_pp_misuse(const char *msg)
-{
-    kn_tool_err(PROG, "%s", msg);
-    kn_pp_usage(stderr);
-    return KN_TOOL_EXIT_FAIL;
-}
+static const kn_tool_cli_t kn_pp_cli = { .prog = PROG, .usage = kn_pp_usage };
 
 enum {
     OPT_TOPIC = 256, OPT_NUM, OPT_SIZE, OPT_PAYLOAD_FILE, OPT_PAYLOAD_DELIM, OPT_THROUGHPUT,
@@ -116,23 +111,9 @@ static const struct option kn_pp_longopts[] = {
     { NULL, 0, NULL, 0 }
 };
 
-static int kn_pp_num(const char *flag, const char *v, long long min, long long max,
-                     long long *out)
-{
-    char msg[256];
-
-    if (kn_tool_parse_long(v, min, max, out) != KN_OK) {
-        snprintf(msg, sizeof(msg), "%s: expected an integer in [%lld, %lld], got '%s'", flag,
-                 min, max, v);
-        return kn_pp_misuse(msg);
-    }
-    return -1;
-}
-
 /* Returns -1 to go on, else the exit code. */
 static int kn_pp_parse(kn_pp_opts_t *o, int argc, char **argv)
 {
-    char msg[512];
     int c, rc;
 
     o->num_records = -1;
@@ -147,16 +128,20 @@ static int kn_pp_parse(kn_pp_opts_t *o, int argc, char **argv)
         rc = -1;
         switch (c) {
         case OPT_TOPIC: o->topic = optarg; break;
-        case OPT_NUM: rc = kn_pp_num("--num-records", optarg, 1, INT64_MAX, &o->num_records); break;
+        case OPT_NUM:
+            rc = kn_tool_num_flag(&kn_pp_cli, "--num-records",
+                                  optarg, 1, INT64_MAX, &o->num_records);
+            break;
         case OPT_SIZE:
-            rc = kn_pp_num("--record-size", optarg, 0, 100 * 1024 * 1024, &o->record_size);
+            rc = kn_tool_num_flag(&kn_pp_cli,
+                                  "--record-size", optarg, 0, 100 * 1024 * 1024, &o->record_size);
             break;
         case OPT_PAYLOAD_FILE: o->payload_file = optarg; break;
         case OPT_PAYLOAD_DELIM: o->payload_delim = optarg; break;
         case OPT_THROUGHPUT:
             if (kn_perf_parse_rate(optarg, &o->throughput) != KN_OK) {
-                snprintf(msg, sizeof(msg), "--throughput: expected a number, got '%s'", optarg);
-                return kn_pp_misuse(msg);
+                return kn_tool_misuse(&kn_pp_cli,
+                                      "--throughput: expected a number, got '%s'", optarg);
             }
             o->throughput_set = true;
             break;
@@ -169,37 +154,32 @@ static int kn_pp_parse(kn_pp_opts_t *o, int argc, char **argv)
         case OPT_CONFIG: kn_tool_strv_push(&o->client.files, optarg); break;
         case OPT_BOOTSTRAP: o->client.bootstrap = optarg; break;
         case OPT_INTERVAL:
-            rc = kn_pp_num("--reporting-interval", optarg, 1, 3600000, &o->interval_ms);
+            rc = kn_tool_num_flag(&kn_pp_cli,
+                                  "--reporting-interval", optarg, 1, 3600000, &o->interval_ms);
             break;
         case OPT_JSON: o->json = true; break;
-        case OPT_HELP: kn_pp_usage(stdout); return KN_TOOL_EXIT_OK;
-        case OPT_VERSION: printf("%s %s\n", PROG, PACKAGE_VERSION); return KN_TOOL_EXIT_OK;
-        case ':':
-            snprintf(msg, sizeof(msg), "option '%s' requires an argument", argv[optind - 1]);
-            return kn_pp_misuse(msg);
-        default:
-            snprintf(msg, sizeof(msg), "unrecognized option '%s'", argv[optind - 1]);
-            return kn_pp_misuse(msg);
+        case OPT_HELP: return kn_tool_help(&kn_pp_cli);
+        case OPT_VERSION: return kn_tool_version(&kn_pp_cli);
+        default: return kn_tool_opt_error(&kn_pp_cli, c, argv);
         }
         if (rc >= 0) {
             return rc;
         }
     }
     if (optind < argc) {
-        snprintf(msg, sizeof(msg), "unexpected argument '%s'", argv[optind]);
-        return kn_pp_misuse(msg);
+        return kn_tool_misuse(&kn_pp_cli, "unexpected argument '%s'", argv[optind]);
     }
     if (o->topic == NULL) {
-        return kn_pp_misuse("Missing required argument \"[topic]\"");
+        return kn_tool_missing(&kn_pp_cli, "topic");
     }
     if (o->num_records < 0) {
-        return kn_pp_misuse("Missing required argument \"[num-records]\"");
+        return kn_tool_missing(&kn_pp_cli, "num-records");
     }
     if ((o->record_size >= 0) == (o->payload_file != NULL)) {
-        return kn_pp_misuse("give exactly one of --record-size and --payload-file");
+        return kn_tool_misuse(&kn_pp_cli, "give exactly one of --record-size and --payload-file");
     }
     if (o->payload_delim[0] == '\0') {
-        return kn_pp_misuse("--payload-delimiter must not be empty");
+        return kn_tool_misuse(&kn_pp_cli, "--payload-delimiter must not be empty");
     }
     return -1;
 }
@@ -411,8 +391,8 @@ int main(int argc, char **argv)
     if (rd_kafka_conf_get(conf, "bootstrap.servers", err, &blen) != RD_KAFKA_CONF_OK ||
         err[0] == '\0') {
         rd_kafka_conf_destroy(conf);
-        kn_pp_misuse("no bootstrap.servers: give --bootstrap-server or "
-                     "--producer-props bootstrap.servers=HOST:PORT");
+        kn_tool_misuse(&kn_pp_cli, "no bootstrap.servers: give --bootstrap-server or "
+                       "--producer-props bootstrap.servers=HOST:PORT");
         goto out;
     }
     kn_perf_lat_init(&st.lat, (uint64_t)o.num_records, KN_PP_MAX_SAMPLES);

@@ -74,13 +74,7 @@ static void kn_topics_usage(FILE *out)
           "  --version                     print the version\n", out);
 }
 
-/* Print a usage error and the usage, return the exit code. */
-static int kn_topics_misuse(const char *msg)
-{
-    kn_tool_err(PROG, "%s", msg);
-    kn_topics_usage(stderr);
-    return KN_TOOL_EXIT_FAIL;
-}
+static const kn_tool_cli_t kn_topics_cli = { .prog = PROG, .usage = kn_topics_usage };
 
 static int kn_topics_fail(const char *fmt, const char *arg)
 {
@@ -130,7 +124,6 @@ static void kn_topics_set_action(kn_topics_opts_t *o, kn_topics_action_t a)
 /* Returns -1 to go on, else the exit code. */
 static int kn_topics_parse(kn_topics_opts_t *o, int argc, char **argv)
 {
-    char msg[512];
     int c;
 
     opterr = 0;
@@ -146,17 +139,16 @@ static int kn_topics_parse(kn_topics_opts_t *o, int argc, char **argv)
         case OPT_TOPIC: o->topic = optarg; break;
         case OPT_PARTITIONS:
             if (kn_tool_parse_long(optarg, 1, INT32_MAX, &o->partitions) != KN_OK) {
-                snprintf(msg, sizeof(msg), "--partitions: expected a positive integer, got '%s'",
-                         optarg);
-                return kn_topics_misuse(msg);
+                return kn_tool_misuse(&kn_topics_cli,
+                                      "--partitions: expected a positive integer, got '%s'",
+                                      optarg);
             }
             break;
         case OPT_RF:
             if (kn_tool_parse_long(optarg, 1, INT16_MAX, &o->replication) != KN_OK) {
-                snprintf(msg, sizeof(msg),
-                         "--replication-factor: expected an integer in [1, 32767], got '%s'",
-                         optarg);
-                return kn_topics_misuse(msg);
+                return kn_tool_misuse(&kn_topics_cli,
+                                      "--replication-factor: expected an integer in [1, 32767], got '%s'",
+                                      optarg);
             }
             break;
         case OPT_ASSIGNMENT: o->assignment = optarg; break;
@@ -166,59 +158,58 @@ static int kn_topics_parse(kn_topics_opts_t *o, int argc, char **argv)
         case OPT_UNDER_REP: o->filters |= KN_TOOL_DESC_UNDER_REPLICATED; break;
         case OPT_UNAVAILABLE: o->filters |= KN_TOOL_DESC_UNAVAILABLE; break;
         case OPT_EXCLUDE_INTERNAL: o->exclude_internal = true; break;
-        case OPT_HELP: kn_topics_usage(stdout); return KN_TOOL_EXIT_OK;
-        case OPT_VERSION: printf("%s %s\n", PROG, PACKAGE_VERSION); return KN_TOOL_EXIT_OK;
-        case ':':
-            snprintf(msg, sizeof(msg), "option '%s' requires an argument", argv[optind - 1]);
-            return kn_topics_misuse(msg);
-        default:
-            snprintf(msg, sizeof(msg), "unrecognized option '%s'", argv[optind - 1]);
-            return kn_topics_misuse(msg);
+        case OPT_HELP: return kn_tool_help(&kn_topics_cli);
+        case OPT_VERSION: return kn_tool_version(&kn_topics_cli);
+        default: return kn_tool_opt_error(&kn_topics_cli, c, argv);
         }
     }
     if (optind < argc) {
-        snprintf(msg, sizeof(msg), "unexpected argument '%s'", argv[optind]);
-        return kn_topics_misuse(msg);
+        return kn_tool_misuse(&kn_topics_cli, "unexpected argument '%s'", argv[optind]);
     }
     if (o->nactions != 1) {
-        return kn_topics_misuse("Command must include exactly one action: --list, --describe, "
-                                "--create, --alter or --delete");
+        return kn_tool_misuse(&kn_topics_cli,
+                              "Command must include exactly one action: --list, --describe, "
+                              "--create, --alter or --delete");
     }
     if (o->client.bootstrap == NULL) {
-        return kn_topics_misuse("Missing required argument \"[bootstrap-server]\"");
+        return kn_tool_missing(&kn_topics_cli, "bootstrap-server");
     }
     if (o->topic == NULL && (o->action == KN_TOPICS_CREATE || o->action == KN_TOPICS_ALTER ||
                              o->action == KN_TOPICS_DELETE)) {
-        return kn_topics_misuse("Missing required argument \"[topic]\"");
+        return kn_tool_missing(&kn_topics_cli, "topic");
     }
     if (o->action == KN_TOPICS_ALTER && o->partitions < 0) {
-        return kn_topics_misuse("--alter needs --partitions (the new partition count)");
+        return kn_tool_misuse(&kn_topics_cli,
+                              "--alter needs --partitions (the new partition count)");
     }
     if (o->partitions >= 0 && o->action != KN_TOPICS_CREATE && o->action != KN_TOPICS_ALTER) {
-        return kn_topics_misuse("Option \"[partitions]\" can only be used with --create or --alter");
+        return kn_tool_misuse(&kn_topics_cli,
+                              "Option \"[partitions]\" can only be used with --create or --alter");
     }
     if ((o->replication >= 0 || o->configs.n > 0 || o->if_not_exists || o->assignment) &&
         o->action != KN_TOPICS_CREATE) {
-        return kn_topics_misuse("--replication-factor, --replica-assignment, --config and "
-                                "--if-not-exists can only be used with --create");
+        return kn_tool_misuse(&kn_topics_cli,
+                              "--replication-factor, --replica-assignment, --config and "
+                              "--if-not-exists can only be used with --create");
     }
     if (o->assignment != NULL && (o->replication >= 0 || o->partitions >= 0)) {
-        return kn_topics_misuse("Option \"[replica-assignment]\" can't be used with "
-                                "\"[partitions]\" or \"[replication-factor]\"");
+        return kn_tool_misuse(&kn_topics_cli, "Option \"[replica-assignment]\" can't be used with "
+                              "\"[partitions]\" or \"[replication-factor]\"");
     }
     if (o->filters != 0 && o->action != KN_TOPICS_DESCRIBE) {
-        return kn_topics_misuse("--under-replicated-partitions and --unavailable-partitions "
-                                "can only be used with --describe");
+        return kn_tool_misuse(&kn_topics_cli,
+                              "--under-replicated-partitions and --unavailable-partitions "
+                              "can only be used with --describe");
     }
     if (o->if_exists && (o->action == KN_TOPICS_CREATE || o->action == KN_TOPICS_LIST)) {
-        return kn_topics_misuse("--if-exists can only be used with --alter, --delete or "
-                                "--describe");
+        return kn_tool_misuse(&kn_topics_cli,
+                              "--if-exists can only be used with --alter, --delete or "
+                              "--describe");
     }
     for (size_t i = 0; i < o->configs.n; i++) {
         if (strchr(o->configs.items[i], '=') == NULL || o->configs.items[i][0] == '=') {
-            snprintf(msg, sizeof(msg), "--config: expected key=value, got '%s'",
-                     o->configs.items[i]);
-            return kn_topics_misuse(msg);
+            return kn_tool_misuse(&kn_topics_cli, "--config: expected key=value, got '%s'",
+                                  o->configs.items[i]);
         }
     }
     return -1;

@@ -329,20 +329,10 @@ static int kn_vc_parse_args(int argc, char **argv, kn_vc_opts_t *o)
         case O_CFG: kn_tool_strv_push(&o->client.files, optarg); break;
         case O_HELP: kn_vc_usage(stdout); exit(KN_TOOL_EXIT_OK);
         case O_VERSION: printf("%s (Kanal) %s\n", PROG, PACKAGE_VERSION); exit(KN_TOOL_EXIT_OK);
-        case ':':
-            kn_tool_err(PROG, "option %s needs a value", argv[optind - 1]);
-            return KN_ERROR;
-        default:
-            kn_tool_err(PROG, "unknown option %s (see --help)", argv[optind - 1]);
-            return KN_ERROR;
+        default: return kn_tool_terse_opt_error(PROG, c, argv);
         }
     }
-    if (optind < argc) {
-        kn_tool_err(PROG, "unexpected argument %s", argv[optind]);
-        return KN_ERROR;
-    }
-    if (o->client.bootstrap == NULL || o->topic == NULL) {
-        kn_tool_err(PROG, "--bootstrap-server and --topic are required (see --help)");
+    if (kn_tool_terse_finish(PROG, argc, argv, o->client.bootstrap, o->topic) != KN_OK) {
         return KN_ERROR;
     }
     return KN_OK;

@@ -463,6 +463,75 @@ static void test_topic_match(void **state)
     assert_false(kn_tool_topic_match("bad(", "bad"));
 }
 
+/* ---- tool.h: command-line errors -------------------------------------- */
+
+static void fake_usage(FILE *out)
+{
+    fputs("Usage: t [OPTIONS]\n", out);
+}
+
+static void test_cli_errors(void **state)
+{
+    (void)state;
+    capture_t c;
+    char *argv[] = { "t", "--bogus", "--topic", NULL };
+
+    cap_open(&c);
+    kn_tool_cli_t cli = { .prog = "t", .usage = fake_usage, .err = c.f };
+    assert_int_equal(kn_tool_misuse(&cli, "bad %d", 7), KN_TOOL_EXIT_FAIL);
+    assert_int_equal(kn_tool_missing(&cli, "topic"), KN_TOOL_EXIT_FAIL);
+    assert_int_equal(kn_tool_bad_value(&cli, "--keys", "a number", "x"), KN_TOOL_EXIT_FAIL);
+    optind = 2;
+    assert_int_equal(kn_tool_opt_error(&cli, '?', argv), KN_TOOL_EXIT_FAIL);
+    optind = 3;
+    assert_int_equal(kn_tool_opt_error(&cli, ':', argv), KN_TOOL_EXIT_FAIL);
+    assert_string_equal(cap_close(&c),
+                        "t: bad 7\nUsage: t [OPTIONS]\n"
+                        "t: Missing required argument \"[topic]\"\nUsage: t [OPTIONS]\n"
+                        "t: --keys: expected a number, got 'x'\nUsage: t [OPTIONS]\n"
+                        "t: unrecognized option '--bogus'\nUsage: t [OPTIONS]\n"
+                        "t: option '--topic' requires an argument\nUsage: t [OPTIONS]\n");
+    free(c.buf);
+    optind = 1;
+}
+
+static void test_cli_num_flag(void **state)
+{
+    (void)state;
+    capture_t c;
+    long long v = 0;
+
+    cap_open(&c);
+    kn_tool_cli_t cli = { .prog = "t", .usage = fake_usage, .err = c.f };
+    assert_int_equal(kn_tool_num_flag(&cli, "--n", "42", 1, 100, &v), -1);
+    assert_int_equal(v, 42);
+    assert_int_equal(kn_tool_num_flag(&cli, "--n", "-1", -1, 1, NULL), -1);
+    assert_int_equal(kn_tool_num_flag(&cli, "--n", "101", 1, 100, &v), KN_TOOL_EXIT_FAIL);
+    assert_int_equal(kn_tool_num_flag(&cli, "--n", "4x", 1, 100, NULL), KN_TOOL_EXIT_FAIL);
+    assert_int_equal(v, 42);
+    assert_string_equal(cap_close(&c),
+                        "t: --n: expected an integer in [1, 100], got '101'\nUsage: t [OPTIONS]\n"
+                        "t: --n: expected an integer in [1, 100], got '4x'\nUsage: t [OPTIONS]\n");
+    free(c.buf);
+}
+
+/* A message longer than the tools ever cut at stays cut, as before. */
+static void test_cli_misuse_long(void **state)
+{
+    (void)state;
+    capture_t c;
+    char big[700];
+
+    memset(big, 'a', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    cap_open(&c);
+    kn_tool_cli_t cli = { .prog = "t", .usage = fake_usage, .err = c.f };
+    kn_tool_misuse(&cli, "%s", big);
+    const char *out = cap_close(&c);
+    assert_int_equal(strlen(out), strlen("t: ") + 511 + 1 + strlen("Usage: t [OPTIONS]\n"));
+    free(c.buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -480,6 +549,9 @@ int main(void)
         cmocka_unit_test(test_reader_headers),
         cmocka_unit_test(test_describe),
         cmocka_unit_test(test_topic_match),
+        cmocka_unit_test(test_cli_errors),
+        cmocka_unit_test(test_cli_num_flag),
+        cmocka_unit_test(test_cli_misuse_long),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,4 +219,97 @@ void kn_tool_err(const char *progname, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+/* ---- command-line handling -------------------------------------------- */
+
+static FILE *kn_tool_cli_err(const kn_tool_cli_t *cli)
+{
+    return cli->err != NULL ? cli->err : stderr;
+}
+
+int kn_tool_misuse(const kn_tool_cli_t *cli, const char *fmt, ...)
+{
+    /* Formatted into a bounded buffer first: the tools always cut their
+     * usage messages at this size, and their output stays the same. */
+    char msg[512];
+    va_list ap;
+    FILE *out = kn_tool_cli_err(cli);
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    fprintf(out, "%s: %s\n", cli->prog, msg);
+    cli->usage(out);
+    return KN_TOOL_EXIT_FAIL;
+}
+
+int kn_tool_missing(const kn_tool_cli_t *cli, const char *name)
+{
+    return kn_tool_misuse(cli, "Missing required argument \"[%s]\"", name);
+}
+
+int kn_tool_opt_error(const kn_tool_cli_t *cli, int c, char **argv)
+{
+    if (c == ':') {
+        return kn_tool_misuse(cli, "option '%s' requires an argument", argv[optind - 1]);
+    }
+    return kn_tool_misuse(cli, "unrecognized option '%s'", argv[optind - 1]);
+}
+
+int kn_tool_bad_value(const kn_tool_cli_t *cli, const char *flag, const char *want,
+                      const char *got)
+{
+    return kn_tool_misuse(cli, "%s: expected %s, got '%s'", flag, want, got);
+}
+
+int kn_tool_num_flag(const kn_tool_cli_t *cli, const char *flag, const char *v, long long min,
+                     long long max, long long *out)
+{
+    long long n;
+
+    if (kn_tool_parse_long(v, min, max, &n) != KN_OK) {
+        return kn_tool_misuse(cli, "%s: expected an integer in [%lld, %lld], got '%s'", flag, min,
+                              max, v);
+    }
+    if (out != NULL) {
+        *out = n;
+    }
+    return -1;
+}
+
+int kn_tool_help(const kn_tool_cli_t *cli)
+{
+    cli->usage(stdout);
+    return KN_TOOL_EXIT_OK;
+}
+
+int kn_tool_version(const kn_tool_cli_t *cli)
+{
+    printf("%s %s\n", cli->prog, PACKAGE_VERSION);
+    return KN_TOOL_EXIT_OK;
+}
+
+int kn_tool_terse_opt_error(const char *prog, int c, char **argv)
+{
+    if (c == ':') {
+        kn_tool_err(prog, "option %s needs a value", argv[optind - 1]);
+    } else {
+        kn_tool_err(prog, "unknown option %s (see --help)", argv[optind - 1]);
+    }
+    return KN_ERROR;
+}
+
+int kn_tool_terse_finish(const char *prog, int argc, char **argv, const char *bootstrap,
+                         const char *topic)
+{
+    if (optind < argc) {
+        kn_tool_err(prog, "unexpected argument %s", argv[optind]);
+        return KN_ERROR;
+    }
+    if (bootstrap == NULL || topic == NULL) {
+        kn_tool_err(prog, "--bootstrap-server and --topic are required (see --help)");
+        return KN_ERROR;
+    }
+    return KN_OK;
 }

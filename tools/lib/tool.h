@@ -71,4 +71,55 @@ void kn_tool_init(const char *progname);
 /* "progname: message" to stderr. */
 void kn_tool_err(const char *progname, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* ---- command-line handling shared by the Kafka-style tools ------------
+ * Each tool parses with getopt_long(argc, argv, ":", ...) and opterr = 0,
+ * so it sees ':' for an option missing its value and '?' for an unknown
+ * one, and reports both the way Kafka's tools do: one line naming the
+ * tool, then the usage text. */
+typedef struct {
+    const char *prog;              /* "kctl-topics" */
+    void      (*usage)(FILE *out); /* prints the tool's help text */
+    FILE       *err;               /* where errors go; NULL = stderr */
+} kn_tool_cli_t;
+
+/* A usage error: "prog: message" and then the usage. Returns
+ * KN_TOOL_EXIT_FAIL. The message is cut at 511 bytes. */
+int kn_tool_misuse(const kn_tool_cli_t *cli, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The usage error of a required flag left out:
+ * Missing required argument "[name]". Returns KN_TOOL_EXIT_FAIL. */
+int kn_tool_missing(const kn_tool_cli_t *cli, const char *name);
+
+/* The usage error of what getopt_long returned that is no option of the
+ * tool (c is ':' or '?'). Returns KN_TOOL_EXIT_FAIL. */
+int kn_tool_opt_error(const kn_tool_cli_t *cli, int c, char **argv);
+
+/* A flag value that does not parse: "flag: expected want, got 'got'".
+ * Returns KN_TOOL_EXIT_FAIL. */
+int kn_tool_bad_value(const kn_tool_cli_t *cli, const char *flag, const char *want,
+                      const char *got);
+
+/* A numeric flag checked now, so a typo is a usage error rather than a
+ * librdkafka message about a config key the user never typed: -1 when v is
+ * a whole number in [min, max] (stored in *out unless out is NULL), else
+ * the usage error "flag: expected an integer in [min, max], got 'v'". */
+int kn_tool_num_flag(const kn_tool_cli_t *cli, const char *flag, const char *v, long long min,
+                     long long max, long long *out);
+
+/* --help (the usage to stdout) and --version ("prog VERSION" to stdout).
+ * Both return KN_TOOL_EXIT_OK. */
+int kn_tool_help(const kn_tool_cli_t *cli);
+int kn_tool_version(const kn_tool_cli_t *cli);
+
+/* The durability tools (kctl-verifiable-*) answer a bad command line with
+ * one terse line and no usage. For what getopt_long returned that is no
+ * option (c is ':' or '?'); returns KN_ERROR. */
+int kn_tool_terse_opt_error(const char *prog, int c, char **argv);
+
+/* The same tools' checks after the option loop: no operand left over and
+ * both --bootstrap-server and --topic given. KN_OK or KN_ERROR (printed). */
+int kn_tool_terse_finish(const char *prog, int argc, char **argv, const char *bootstrap,
+                         const char *topic);
+
 #endif /* KN_TOOL_H */
