@@ -6,7 +6,10 @@
  *
  * Atomic = write "<path>.tmp", fsync it, rename over <path>, fsync the
  * directory: after a crash either the old or the new file is there, never
- * a torn one.
+ * a torn one. The unsynced variant (no fsync) still never shows a reader
+ * or a killed process a torn file, but after a power loss the file may be
+ * old or unreadable; its callers make it durable later (log flush) and
+ * can rebuild what it held.
  */
 #include "config.h"
 
@@ -34,6 +37,11 @@ int kn_fsync_dir(const char *dir)
 
 int kn_file_write_atomic(const char *path, const void *data, size_t len)
 {
+    return kn_file_write_replace(path, data, len, true);
+}
+
+int kn_file_write_replace(const char *path, const void *data, size_t len, bool sync)
+{
     char tmp[PATH_MAX];
     if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
         return KN_ERROR;
@@ -56,7 +64,7 @@ int kn_file_write_atomic(const char *path, const void *data, size_t len)
         }
         done += (size_t)n;
     }
-    if (fsync(fd) != 0) {
+    if (sync && fsync(fd) != 0) {
         close(fd);
         unlink(tmp);
         return KN_ERROR;
@@ -65,6 +73,9 @@ int kn_file_write_atomic(const char *path, const void *data, size_t len)
     if (rename(tmp, path) != 0) {
         unlink(tmp);
         return KN_ERROR;
+    }
+    if (!sync) {
+        return KN_OK;
     }
     /* The directory entry must be durable too. */
     char dir[PATH_MAX];

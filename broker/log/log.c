@@ -211,7 +211,7 @@ kn_err_t kn_log_roll_locked(kn_log_t *log)
 
 /* ---- leader epochs ---- */
 
-static void kn_log_epoch_add(kn_log_t *log, int32_t epoch, int64_t start)
+void kn_log_epoch_add(kn_log_t *log, int32_t epoch, int64_t start)
 {
     if (log->nepochs > 0 && log->epochs[log->nepochs - 1].epoch >= epoch) {
         return;
@@ -232,7 +232,7 @@ void kn_log_epochs_truncate(kn_log_t *log, int64_t end)
     }
 }
 
-int kn_log_epochs_save(kn_log_t *log)
+int kn_log_epochs_save(kn_log_t *log, bool sync)
 {
     char path[PATH_MAX];
     snprintf(path, sizeof(path), "%s/leader-epoch-checkpoint", log->dir);
@@ -246,8 +246,11 @@ int kn_log_epochs_save(kn_log_t *log)
                      log->epochs[i].start_offset);
         kn_wbuf_raw(&w, line, (size_t)n);
     }
-    int rc = kn_file_write_atomic(path, w.data, w.len);
+    int rc = kn_file_write_replace(path, w.data, w.len, sync);
     kn_wbuf_free(&w);
+    if (rc == KN_OK) {
+        log->epochs_unsynced = !sync;
+    }
     return rc;
 }
 
@@ -257,7 +260,7 @@ int kn_log_epochs_load(kn_log_t *log)
     snprintf(path, sizeof(path), "%s/leader-epoch-checkpoint", log->dir);
     char *text = kn_file_read_small(path, 1 << 20, NULL);
     if (text == NULL) {
-        return KN_OK;
+        return errno == ENOENT ? KN_OK : KN_DECLINED;
     }
     char *save = NULL;
     char *line = strtok_r(text, "\n", &save);
@@ -278,8 +281,32 @@ int kn_log_epochs_load(kn_log_t *log)
     if (!ok) {
         kn_log_warn("broker.log", "%s: unreadable, leader epochs start empty", path);
         log->nepochs = 0;
+        return KN_DECLINED;
     }
     return KN_OK;
+}
+
+/* Leader epochs from the batch headers of segs[0..upto): after an unclean
+ * stop that left leader-epoch-checkpoint unreadable (written without fsync
+ * just before a power loss), the log itself still carries every batch's
+ * epoch. Recovery adds those of the segments it re-scans. */
+static void kn_log_epochs_rebuild(kn_log_t *log, int upto)
+{
+    for (int i = 0; i < upto; i++) {
+        kn_segment_t *s = log->segs[i];
+        if (kn_seg_ensure_open(s) != KN_OK) {
+            return;
+        }
+        kn_batch_hdr_t h;
+        for (int64_t pos = 0; pos < s->size; pos += (int64_t)kn_batch_size(&h)) {
+            if (kn_seg_read_hdr(s, pos, &h) != KN_OK) {
+                break;
+            }
+            if (h.leader_epoch >= 0) {
+                kn_log_epoch_add(log, h.leader_epoch, h.base_offset);
+            }
+        }
+    }
 }
 
 int32_t kn_log_latest_epoch(kn_log_t *log)
@@ -443,7 +470,12 @@ kn_err_t kn_log_append(kn_log_t *log, uint8_t *data, size_t len, unsigned flags,
     if (log->nepochs != epochs_before
         || (!leader && log->nepochs > 0 && info.first.leader_epoch >= 0
             && log->epochs[log->nepochs - 1].start_offset >= first)) {
-        (void)kn_log_epochs_save(log);
+        /* No fsync on the request path (KAFKA-15046): the file is replaced
+         * in the page cache, which a killed broker keeps; kn_log_flush
+         * makes it durable before the recovery point passes these
+         * batches, and recovery re-reads epochs from the batches after
+         * the recovery point. */
+        (void)kn_log_epochs_save(log, false);
     }
     log->unflushed += info.records;
     bool flush = log->cfg.flush_messages > 0 && log->unflushed >= log->cfg.flush_messages;
@@ -583,6 +615,9 @@ kn_log_t *kn_log_load(kn_logmgr_t *m, int dir_index, const char *topic, int32_t 
     }
     free(bases);
     pthread_mutex_lock(&log->lock);
+    /* Epochs first: recovery below adds those of the batches it re-scans
+     * (only epochs above the latest known are taken). */
+    bool epochs_lost = kn_log_epochs_load(log) == KN_DECLINED;
     if (log->nsegs == 0) {
         log->log_end = KN_MAX(log_start, 0);
         if (kn_log_roll_locked(log) != KN_ERR_NONE) {
@@ -598,10 +633,16 @@ kn_log_t *kn_log_load(kn_logmgr_t *m, int dir_index, const char *topic, int32_t 
                 pthread_mutex_unlock(&log->lock);
                 goto fail;
             }
+            if (epochs_lost) {
+                kn_log_epochs_rebuild(log, log->nsegs);
+            }
         } else {
             /* Unclean: re-validate every segment holding offsets at or
              * after the recovery point. */
             int k = kn_log_seg_index(log, KN_MAX(recovery_point, 0));
+            if (epochs_lost) {
+                kn_log_epochs_rebuild(log, k);
+            }
             for (int i = k; i < log->nsegs; i++) {
                 kn_segment_t *s = log->segs[i];
                 int64_t cut = kn_seg_recover(s, true, log->cfg.index_interval_bytes);
@@ -629,11 +670,14 @@ kn_log_t *kn_log_load(kn_logmgr_t *m, int dir_index, const char *topic, int32_t 
     log->log_start = KN_MIN(KN_MAX(log_start, log->segs[0]->base_offset), log->log_end);
     log->hw = hw < log->log_start ? log->log_start : KN_MIN(hw, log->log_end);
     log->recovery_point = KN_MIN(KN_MAX(recovery_point, 0), log->log_end);
-    kn_log_epochs_load(log);
     int before = log->nepochs;
     kn_log_epochs_truncate(log, log->log_end);
-    if (before != log->nepochs) {
-        (void)kn_log_epochs_save(log);
+    if (!clean && (before > 0 || epochs_lost)) {
+        /* Recovery may have added epochs too; the flush below makes the
+         * file durable with the segments. */
+        (void)kn_log_epochs_save(log, false);
+    } else if (before != log->nepochs || epochs_lost) {
+        (void)kn_log_epochs_save(log, true);
     }
     pthread_mutex_unlock(&log->lock);
     if (!clean) {

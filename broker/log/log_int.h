@@ -87,6 +87,7 @@ struct kn_log_s {
     bool              deleted;
     kn_epoch_entry_t *epochs;
     int               nepochs, cap_epochs;
+    bool              epochs_unsynced; /* leader-epoch-checkpoint written, not fsynced */
     kn_log_t         *hnext;        /* partition table chain */
 };
 
@@ -181,8 +182,14 @@ void kn_log_drop_segment(kn_log_t *log, int i);
 kn_err_t kn_log_roll_locked(kn_log_t *log);
 int  kn_log_seg_index(kn_log_t *log, int64_t offset);
 void kn_log_epochs_truncate(kn_log_t *log, int64_t end);
+/* Record that `epoch` starts at `start` (ignored unless above the latest). */
+void kn_log_epoch_add(kn_log_t *log, int32_t epoch, int64_t start);
+/* Read leader-epoch-checkpoint; KN_DECLINED if it is missing or unreadable. */
 int  kn_log_epochs_load(kn_log_t *log);
-int  kn_log_epochs_save(kn_log_t *log);
+/* Write leader-epoch-checkpoint from memory (lock held). sync: durable
+ * before returning; else only replaced in the page cache, and the next
+ * kn_log_flush fsyncs it before the recovery point moves past it. */
+int  kn_log_epochs_save(kn_log_t *log, bool sync);
 /* Close everything for shutdown (trims the active indexes; no fsync). */
 void kn_log_shutdown(kn_log_t *log);
 /* After the manager synced the filesystem: everything is durable. */
@@ -191,6 +198,8 @@ void kn_log_mark_flushed(kn_log_t *log);
 /* ---- checkpoint.c ---- */
 /* Write path atomically: temp file, fsync, rename, fsync dir. */
 int kn_file_write_atomic(const char *path, const void *data, size_t len);
+/* The same; with sync false only temp file + rename (no fsync at all). */
+int kn_file_write_replace(const char *path, const void *data, size_t len, bool sync);
 /* Read a whole small file (<= max bytes) into a NUL-terminated heap string. */
 char *kn_file_read_small(const char *path, size_t max, size_t *len);
 int kn_fsync_dir(const char *dir);

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -41,7 +42,7 @@ static kn_err_t kn_log_truncate_full_locked(kn_log_t *log, int64_t offset)
     log->hw = offset;
     log->recovery_point = offset;
     log->nepochs = 0;
-    (void)kn_log_epochs_save(log);
+    (void)kn_log_epochs_save(log, true);
     return KN_ERR_NONE;
 }
 
@@ -118,7 +119,7 @@ kn_err_t kn_log_truncate_to(kn_log_t *log, int64_t offset)
     int before = log->nepochs;
     kn_log_epochs_truncate(log, next);
     if (before != log->nepochs) {
-        (void)kn_log_epochs_save(log);
+        (void)kn_log_epochs_save(log, true);
     }
 out:
     pthread_mutex_unlock(&log->lock);
@@ -245,7 +246,11 @@ kn_err_t kn_log_flush(kn_log_t *log)
         atomic_fetch_add(&s->refs, 1);
         pinned[np++] = s;
     }
-    bool dir_dirty = log->dir_dirty;
+    /* leader-epoch-checkpoint replaced since the last flush: fsync it (and
+     * the directory, for the rename) before the recovery point moves. */
+    bool epochs = log->epochs_unsynced;
+    log->epochs_unsynced = false;
+    bool dir_dirty = log->dir_dirty || epochs;
     log->dir_dirty = false;
     int64_t unflushed = log->unflushed;
     log->unflushed = 0;
@@ -259,6 +264,19 @@ kn_err_t kn_log_flush(kn_log_t *log)
             kn_log_ratelimited(KN_LOG_ERROR, "broker.log", "fsync", 5000, "%s.log: fsync: %s",
                                s->base_path, strerror(errno));
             rc = KN_ERR_KAFKA_STORAGE_ERROR;
+        }
+    }
+    if (rc == KN_ERR_NONE && epochs) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/leader-epoch-checkpoint", log->dir);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || fsync(fd) != 0) {
+            kn_log_ratelimited(KN_LOG_ERROR, "broker.log", "fsync", 5000, "%s: fsync: %s", path,
+                               strerror(errno));
+            rc = KN_ERR_KAFKA_STORAGE_ERROR;
+        }
+        if (fd >= 0) {
+            close(fd);
         }
     }
     if (rc == KN_ERR_NONE && dir_dirty) {
@@ -285,6 +303,7 @@ kn_err_t kn_log_flush(kn_log_t *log)
             pinned[i]->dirty = true;
         }
         log->dir_dirty = log->dir_dirty || dir_dirty;
+        log->epochs_unsynced = log->epochs_unsynced || epochs;
         log->unflushed += unflushed;
     }
     pthread_mutex_unlock(&log->lock);
@@ -323,6 +342,7 @@ void kn_log_mark_flushed(kn_log_t *log)
         log->segs[i]->dirty = false;
     }
     log->dir_dirty = false;
+    log->epochs_unsynced = false;
     log->unflushed = 0;
     log->recovery_point = log->log_end;
     pthread_mutex_unlock(&log->lock);

@@ -361,6 +361,11 @@ int64_t kn_seg_recover(kn_segment_t *s, bool validate, int32_t interval)
             break;
         }
         kn_seg_index_batch(s, &h, pos, interval);
+        if (validate && h.leader_epoch >= 0) {
+            /* Crash recovery: the epochs of batches appended after the
+             * last flush may be missing from leader-epoch-checkpoint. */
+            kn_log_epoch_add(log, h.leader_epoch, h.base_offset);
+        }
         s->next_offset = kn_batch_last_offset(&h) + 1;
         pos += bsize;
     }

@@ -3,7 +3,7 @@
 # the disk-full test (skips itself where it cannot mount a small tmpfs).
 
 LOGSTORE_TESTS = tests/unit/test_log_store tests/unit/test_log_crash \
-	tests/unit/test_log_diskfull
+	tests/unit/test_log_diskfull tests/unit/test_log_epochs
 
 check_PROGRAMS += $(LOGSTORE_TESTS)
 TESTS += $(LOGSTORE_TESTS)
@@ -19,3 +19,7 @@ tests_unit_test_log_crash_LDADD = libkanal_log.a $(KN_TEST_LIBS)
 tests_unit_test_log_diskfull_SOURCES = tests/unit/test_log_diskfull.c tests/unit/test_log_util.h
 tests_unit_test_log_diskfull_CFLAGS = $(KN_TEST_CFLAGS)
 tests_unit_test_log_diskfull_LDADD = libkanal_log.a $(KN_TEST_LIBS)
+
+tests_unit_test_log_epochs_SOURCES = tests/unit/test_log_epochs.c tests/unit/test_log_util.h
+tests_unit_test_log_epochs_CFLAGS = $(KN_TEST_CFLAGS)
+tests_unit_test_log_epochs_LDADD = libkanal_log.a $(KN_TEST_LIBS)
