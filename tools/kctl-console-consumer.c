@@ -42,14 +42,6 @@ typedef struct {
     const char           *isolation;
 } kn_cons_opts_t;
 
-static volatile sig_atomic_t kn_cons_stop;
-
-static void kn_cons_on_signal(int sig)
-{
-    KN_UNUSED(sig);
-    kn_cons_stop = 1;
-}
-
 static void kn_cons_usage(FILE *out)
 {
     fputs("Usage: " PROG " --bootstrap-server HOST:PORT --topic TOPIC [OPTIONS]\n"
@@ -259,7 +251,7 @@ static int kn_cons_loop(const kn_cons_opts_t *o, const kn_tool_fmt_t *fmt, kn_co
 {
     int64_t last = kn_mono_ms();
 
-    while (!kn_cons_stop && (o->max_messages < 0 || *count < o->max_messages)) {
+    while (!kn_tool_stop && (o->max_messages < 0 || *count < o->max_messages)) {
         int wait = KN_CONS_POLL_MS;
         if (o->timeout_ms >= 0) {
             int64_t left = last + o->timeout_ms - kn_mono_ms();
@@ -419,18 +411,13 @@ int main(int argc, char **argv)
         rc = KN_TOOL_EXIT_FAIL;
         goto out;
     }
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+    rd_kafka_t *rk = kn_tool_client_new(PROG, RD_KAFKA_CONSUMER, conf);
     if (rk == NULL) {
-        rd_kafka_conf_destroy(conf);
-        kn_tool_err(PROG, "%s", err);
         rc = KN_TOOL_EXIT_FAIL;
         goto out;
     }
 
-    struct sigaction sa = { .sa_handler = kn_cons_on_signal };
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    kn_tool_catch_stop();
 
     if (o.group != NULL) {
         rc = kn_cons_run_group(rk, &o, &fmt, &count);

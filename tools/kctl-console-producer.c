@@ -42,14 +42,6 @@ typedef struct {
     long        failed;
 } kn_prod_state_t;
 
-static volatile sig_atomic_t kn_prod_stop;
-
-static void kn_prod_on_signal(int sig)
-{
-    KN_UNUSED(sig);
-    kn_prod_stop = 1;
-}
-
 static void kn_prod_usage(FILE *out)
 {
     fputs("Usage: " PROG " --bootstrap-server HOST:PORT --topic TOPIC [OPTIONS] < lines\n"
@@ -246,11 +238,11 @@ static int kn_prod_run(rd_kafka_t *rk, const kn_prod_opts_t *o, const kn_tool_re
     long lineno = 0;
     int rc = KN_OK;
 
-    while (!kn_prod_stop) {
+    while (!kn_tool_stop) {
         errno = 0;
         ssize_t n = getline(&line, &cap, stdin);
         if (n < 0) {
-            if (errno == EINTR && !kn_prod_stop) {
+            if (errno == EINTR && !kn_tool_stop) {
                 clearerr(stdin);
                 continue;
             }
@@ -323,19 +315,13 @@ int main(int argc, char **argv)
     st.topic = o.topic;
     rd_kafka_conf_set_opaque(conf, &st);
     rd_kafka_conf_set_dr_msg_cb(conf, kn_prod_on_delivery);
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+    rd_kafka_t *rk = kn_tool_client_new(PROG, RD_KAFKA_PRODUCER, conf);
     if (rk == NULL) {
-        rd_kafka_conf_destroy(conf);
-        kn_tool_err(PROG, "%s", err);
         rc = KN_TOOL_EXIT_FAIL;
         goto out;
     }
 
-    /* No SA_RESTART: a signal must interrupt the blocking read of stdin. */
-    struct sigaction sa = { .sa_handler = kn_prod_on_signal };
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    kn_tool_catch_stop();
 
     int read_rc = kn_prod_run(rk, &o, &rd);
 

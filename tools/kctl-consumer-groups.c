@@ -904,10 +904,8 @@ int main(int argc, char **argv)
     }
     kn_cg_t cg;
     cg.timeout_ms = o.timeout_ms;
-    cg.rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+    cg.rk = kn_tool_client_new(PROG, RD_KAFKA_PRODUCER, conf);
     if (cg.rk == NULL) {
-        kn_tool_err(PROG, "%s", err);
-        rd_kafka_conf_destroy(conf);
         rc = KN_TOOL_EXIT_FAIL;
         goto out;
     }

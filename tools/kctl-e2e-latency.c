@@ -74,14 +74,6 @@ typedef struct {
     int                rc;
 } kn_e2e_rate_t;
 
-static volatile sig_atomic_t kn_e2e_stop;
-
-static void kn_e2e_on_signal(int sig)
-{
-    KN_UNUSED(sig);
-    kn_e2e_stop = 1;
-}
-
 static void kn_e2e_usage(FILE *out)
 {
     fputs("Usage: " PROG " --bootstrap-server HOST:PORT --topic TOPIC --num-records N\n"
@@ -323,7 +315,7 @@ static void kn_e2e_on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void
     KN_UNUSED(opaque);
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         kn_tool_err(PROG, "record not written: %s", rd_kafka_err2str(m->err));
-        kn_e2e_stop = 1;
+        kn_tool_stop = 1;
     }
 }
 
@@ -364,7 +356,7 @@ static int kn_e2e_pingpong(rd_kafka_t *prk, rd_kafka_topic_t *prkt, kn_e2e_cons_
                 }
                 break;
             }
-            if (kn_e2e_stop || now - sent > o->timeout_ms * 1000) {
+            if (kn_tool_stop || now - sent > o->timeout_ms * 1000) {
                 kn_tool_err(PROG, "record %llu not consumed within %lld ms",
                             (unsigned long long)i, o->timeout_ms);
                 rc = KN_ERROR;
@@ -400,7 +392,7 @@ static void *kn_e2e_rate_consume(void *arg)
     rd_kafka_message_t *batch[256];
 
     r->rc = KN_OK;
-    while (r->received < total && !kn_e2e_stop) {
+    while (r->received < total && !kn_tool_stop) {
         ssize_t n = kn_e2e_take(r->cons->q, batch, KN_ARRAY_LEN(batch));
         int64_t now = kn_perf_now_us();
         for (ssize_t i = 0; i < n; i++) {
@@ -451,21 +443,21 @@ static int kn_e2e_rate(rd_kafka_t *prk, rd_kafka_topic_t *prkt, kn_e2e_rate_t *r
     }
     int64_t start = kn_perf_now_us();
     kn_perf_throttle_init(&th, o->throughput, start);
-    for (i = 0; i < total && !kn_e2e_stop; i++) {
+    for (i = 0; i < total && !kn_tool_stop; i++) {
         int64_t wait;
-        while ((wait = kn_perf_throttle_wait_us(&th, i, kn_perf_now_us())) > 0 && !kn_e2e_stop) {
+        while ((wait = kn_perf_throttle_wait_us(&th, i, kn_perf_now_us())) > 0 && !kn_tool_stop) {
             rd_kafka_poll(prk, wait >= 1000 ? (int)(wait / 1000) : 0);
         }
         kn_e2e_stamp(buf, kn_perf_now_us(), i, r->run_id);
         if (kn_e2e_produce(prk, prkt, buf, (size_t)o->record_size) != KN_OK) {
             rc = KN_ERROR;
-            kn_e2e_stop = 1;
+            kn_tool_stop = 1;
             break;
         }
         rd_kafka_poll(prk, 0);
     }
     *send_rate = kn_perf_rate(i, kn_perf_now_us() - start);
-    while (rd_kafka_outq_len(prk) > 0 && !kn_e2e_stop) {
+    while (rd_kafka_outq_len(prk) > 0 && !kn_tool_stop) {
         rd_kafka_flush(prk, 100);
     }
     pthread_join(tid, NULL);
@@ -531,10 +523,8 @@ int main(int argc, char **argv)
         goto out;
     }
     rd_kafka_conf_set_dr_msg_cb(pconf, kn_e2e_on_delivery);
-    prk = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, err, sizeof(err));
+    prk = kn_tool_client_new(PROG, RD_KAFKA_PRODUCER, pconf);
     if (prk == NULL) {
-        rd_kafka_conf_destroy(pconf);
-        kn_tool_err(PROG, "%s", err);
         goto out;
     }
     prkt = rd_kafka_topic_new(prk, o.topic, NULL);
@@ -543,19 +533,14 @@ int main(int argc, char **argv)
         kn_tool_err(PROG, "%s", err);
         goto out;
     }
-    cons.rk = rd_kafka_new(RD_KAFKA_CONSUMER, cconf, err, sizeof(err));
+    cons.rk = kn_tool_client_new(PROG, RD_KAFKA_CONSUMER, cconf);
     if (cons.rk == NULL) {
-        rd_kafka_conf_destroy(cconf);
-        kn_tool_err(PROG, "%s", err);
         goto out;
     }
     if (kn_e2e_cons_start(&cons, &o) != KN_OK) {
         goto out;
     }
-    struct sigaction sa = { .sa_handler = kn_e2e_on_signal };
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    kn_tool_catch_stop();
 
     /* A run id tells this run's records from any other in the topic. */
     uint32_t run = (uint32_t)(kn_perf_now_us() ^ ((int64_t)getpid() << 16));

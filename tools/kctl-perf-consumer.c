@@ -58,14 +58,6 @@ typedef struct {
     int64_t  start_wall_ms;
 } kn_pc_state_t;
 
-static volatile sig_atomic_t kn_pc_stop;
-
-static void kn_pc_on_signal(int sig)
-{
-    KN_UNUSED(sig);
-    kn_pc_stop = 1;
-}
-
 static void kn_pc_usage(FILE *out)
 {
     fputs("Usage: " PROG " --bootstrap-server HOST:PORT --topic TOPIC --messages N [OPTIONS]\n"
@@ -272,7 +264,7 @@ static int kn_pc_loop(rd_kafka_queue_t *q, kn_pc_state_t *st, const kn_pc_opts_t
         printf("time, threadId, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, "
                "rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec\n");
     }
-    while (st->count < want && !kn_pc_stop) {
+    while (st->count < want && !kn_tool_stop) {
         /* Block for one record, then take what else is queued without
          * waiting: consume_batch_queue alone would wait for a full batch
          * (or the timeout), which skews the end time of the run. */
@@ -405,16 +397,11 @@ int main(int argc, char **argv)
     if (o.group != NULL) {
         rd_kafka_conf_set_rebalance_cb(conf, kn_pc_on_rebalance);
     }
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+    rd_kafka_t *rk = kn_tool_client_new(PROG, RD_KAFKA_CONSUMER, conf);
     if (rk == NULL) {
-        rd_kafka_conf_destroy(conf);
-        kn_tool_err(PROG, "%s", err);
         goto out;
     }
-    struct sigaction sa = { .sa_handler = kn_pc_on_signal };
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    kn_tool_catch_stop();
 
     st.start_wall_ms = kn_now_ms();
     st.start_us = kn_perf_now_us();

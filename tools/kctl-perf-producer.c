@@ -57,14 +57,6 @@ typedef struct {
     int64_t          interval_us;
 } kn_pp_state_t;
 
-static volatile sig_atomic_t kn_pp_stop;
-
-static void kn_pp_on_signal(int sig)
-{
-    KN_UNUSED(sig);
-    kn_pp_stop = 1;
-}
-
 static void kn_pp_usage(FILE *out)
 {
     fputs("Usage: " PROG " --topic TOPIC --num-records N (--record-size N | --payload-file F)\n"
@@ -303,9 +295,9 @@ static int kn_pp_send_all(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const kn_pp_opt
     uint64_t rnd = 0x2545f4914f6cdd1dULL;
 
     kn_perf_throttle_init(&th, o->throughput, kn_perf_now_us());
-    for (uint64_t i = 0; i < (uint64_t)o->num_records && !kn_pp_stop; i++) {
+    for (uint64_t i = 0; i < (uint64_t)o->num_records && !kn_tool_stop; i++) {
         int64_t wait = kn_perf_throttle_wait_us(&th, i, kn_perf_now_us());
-        while (wait > 0 && !kn_pp_stop) {
+        while (wait > 0 && !kn_tool_stop) {
             /* Serve delivery reports while waiting: they carry latencies. */
             rd_kafka_poll(rk, wait >= 1000 ? (int)(wait / 1000) : 0);
             wait = kn_perf_throttle_wait_us(&th, i, kn_perf_now_us());
@@ -331,7 +323,7 @@ static int kn_pp_send_all(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const kn_pp_opt
             }
             /* The local queue is full: wait for acknowledgements. */
             rd_kafka_poll(rk, 1);
-            if (kn_pp_stop) {
+            if (kn_tool_stop) {
                 return KN_OK;
             }
         }
@@ -399,18 +391,13 @@ int main(int argc, char **argv)
     st.interval_us = o.interval_ms * 1000;
     rd_kafka_conf_set_opaque(conf, &st);
     rd_kafka_conf_set_dr_msg_cb(conf, kn_pp_on_delivery);
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+    rd_kafka_t *rk = kn_tool_client_new(PROG, RD_KAFKA_PRODUCER, conf);
     if (rk == NULL) {
-        rd_kafka_conf_destroy(conf);
-        kn_tool_err(PROG, "%s", err);
         goto out_lat;
     }
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, o.topic, NULL);
 
-    struct sigaction sa = { .sa_handler = kn_pp_on_signal };
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    kn_tool_catch_stop();
 
     int64_t start = kn_perf_now_us();
     kn_perf_window_reset(&st.win, start);
@@ -421,7 +408,7 @@ int main(int argc, char **argv)
      * flight still get their acknowledgement. */
     while (rd_kafka_outq_len(rk) > 0) {
         rd_kafka_flush(rk, 100);
-        if (kn_pp_stop) {
+        if (kn_tool_stop) {
             rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE);
         }
     }
@@ -434,7 +421,7 @@ int main(int argc, char **argv)
                     (unsigned long long)st.failed,
                     (unsigned long long)(st.failed + st.acked));
     }
-    rc = (send_rc == KN_OK && st.failed == 0 && !kn_pp_stop) ? KN_TOOL_EXIT_OK
+    rc = (send_rc == KN_OK && st.failed == 0 && !kn_tool_stop) ? KN_TOOL_EXIT_OK
                                                               : KN_TOOL_EXIT_FAIL;
 out_lat:
     kn_perf_lat_free(&st.lat);

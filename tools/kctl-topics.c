@@ -270,6 +270,47 @@ static int kn_topics_results(const kn_topics_opts_t *o, const rd_kafka_topic_res
     return failed;
 }
 
+/* The topic results carried by one kind of admin result event. */
+typedef const rd_kafka_topic_result_t **(*kn_topics_result_fn)(rd_kafka_event_t *ev, size_t *n);
+
+static const rd_kafka_topic_result_t **kn_topics_created(rd_kafka_event_t *ev, size_t *n)
+{
+    return rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), n);
+}
+
+static const rd_kafka_topic_result_t **kn_topics_deleted(rd_kafka_event_t *ev, size_t *n)
+{
+    return rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), n);
+}
+
+static const rd_kafka_topic_result_t **kn_topics_altered(rd_kafka_event_t *ev, size_t *n)
+{
+    return rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(ev), n);
+}
+
+/* Wait for the answer to a create/delete/alter request sent to q and print
+ * its per-topic results. Returns the exit code. */
+static int kn_topics_finish(rd_kafka_queue_t *q, const kn_topics_opts_t *o,
+                            kn_topics_result_fn topics)
+{
+    rd_kafka_event_t *ev = kn_topics_wait(q);
+    int failed;
+
+    if (ev == NULL) {
+        failed = kn_topics_fail("%s", "timed out waiting for the cluster");
+    } else if (rd_kafka_event_error(ev)) {
+        failed = kn_topics_fail("%s", rd_kafka_event_error_string(ev));
+    } else {
+        size_t n;
+        const rd_kafka_topic_result_t **res = topics(ev, &n);
+        failed = kn_topics_results(o, res, n);
+    }
+    if (ev) {
+        rd_kafka_event_destroy(ev);
+    }
+    return failed ? KN_TOOL_EXIT_FAIL : KN_TOOL_EXIT_OK;
+}
+
 /* Parse --replica-assignment "1:2,2:3" into nt. */
 static int kn_topics_assign(rd_kafka_NewTopic_t *nt, const char *spec, char *err, size_t errlen)
 {
@@ -314,7 +355,6 @@ static int kn_topics_create(rd_kafka_t *rk, rd_kafka_queue_t *q, const kn_topics
 {
     char err[512];
     rd_kafka_NewTopic_t *nt;
-    int failed = 0;
 
     if (o->assignment != NULL) {
         nt = rd_kafka_NewTopic_new(o->topic, kn_topics_count_assignment(o->assignment), -1,
@@ -340,23 +380,10 @@ static int kn_topics_create(rd_kafka_t *rk, rd_kafka_queue_t *q, const kn_topics
 
     rd_kafka_AdminOptions_t *ao = kn_topics_admin_opts(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
     rd_kafka_CreateTopics(rk, &nt, 1, ao, q);
-    rd_kafka_event_t *ev = kn_topics_wait(q);
-    if (ev == NULL) {
-        failed = kn_topics_fail("%s", "timed out waiting for the cluster");
-    } else if (rd_kafka_event_error(ev)) {
-        failed = kn_topics_fail("%s", rd_kafka_event_error_string(ev));
-    } else {
-        size_t n;
-        const rd_kafka_topic_result_t **res =
-            rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
-        failed = kn_topics_results(o, res, n);
-    }
-    if (ev) {
-        rd_kafka_event_destroy(ev);
-    }
+    int rc = kn_topics_finish(q, o, kn_topics_created);
     rd_kafka_AdminOptions_destroy(ao);
     rd_kafka_NewTopic_destroy(nt);
-    return failed ? KN_TOOL_EXIT_FAIL : KN_TOOL_EXIT_OK;
+    return rc;
 }
 
 static bool kn_topics_internal(const char *name)
@@ -414,6 +441,25 @@ static int kn_topics_none_matched(const kn_topics_opts_t *o)
         return KN_TOOL_EXIT_OK;
     }
     return kn_topics_fail("Topic '%s' does not exist as expected", o->topic);
+}
+
+/* The existing topics describe/alter/delete act on. Returns -1 with *md
+ * and *sel to free when some matched, else the exit code (and nothing to
+ * free): a metadata failure, or no match (an error unless --if-exists). */
+static int kn_topics_existing(rd_kafka_t *rk, const kn_topics_opts_t *o,
+                              const rd_kafka_metadata_t **md,
+                              const rd_kafka_metadata_topic_t ***sel, size_t *n)
+{
+    if (kn_topics_metadata(rk, md) != KN_OK) {
+        return KN_TOOL_EXIT_FAIL;
+    }
+    *n = kn_topics_select(o, *md, sel);
+    if (*n == 0) {
+        free(*sel);
+        rd_kafka_metadata_destroy(*md);
+        return kn_topics_none_matched(o);
+    }
+    return -1;
 }
 
 static int kn_topics_list(rd_kafka_t *rk, const kn_topics_opts_t *o)
@@ -509,16 +555,12 @@ static int kn_topics_describe(rd_kafka_t *rk, rd_kafka_queue_t *q, const kn_topi
 {
     const rd_kafka_metadata_t *md;
     const rd_kafka_metadata_topic_t **sel;
-    int rc = KN_TOOL_EXIT_OK;
-
-    if (kn_topics_metadata(rk, &md) != KN_OK) {
-        return KN_TOOL_EXIT_FAIL;
+    size_t n;
+    int rc = kn_topics_existing(rk, o, &md, &sel, &n);
+    if (rc >= 0) {
+        return rc;
     }
-    size_t n = kn_topics_select(o, md, &sel);
-    if (n == 0) {
-        rc = kn_topics_none_matched(o);
-        goto out;
-    }
+    rc = KN_TOOL_EXIT_OK;
     char **cfgs = kn_calloc(n, sizeof(*cfgs));
     if (o->filters == 0) {
         kn_topics_configs(rk, q, md->broker_cnt > 0 ? md->brokers[0].id : -1, sel, n, cfgs);
@@ -552,7 +594,6 @@ static int kn_topics_describe(rd_kafka_t *rk, rd_kafka_queue_t *q, const kn_topi
     }
     free(live);
     free(cfgs);
-out:
     free(sel);
     rd_kafka_metadata_destroy(md);
     return rc;
@@ -562,15 +603,10 @@ static int kn_topics_delete(rd_kafka_t *rk, rd_kafka_queue_t *q, const kn_topics
 {
     const rd_kafka_metadata_t *md;
     const rd_kafka_metadata_topic_t **sel;
-    int rc = KN_TOOL_EXIT_OK;
-
-    if (kn_topics_metadata(rk, &md) != KN_OK) {
-        return KN_TOOL_EXIT_FAIL;
-    }
-    size_t n = kn_topics_select(o, md, &sel);
-    if (n == 0) {
-        rc = kn_topics_none_matched(o);
-        goto out;
+    size_t n;
+    int rc = kn_topics_existing(rk, o, &md, &sel, &n);
+    if (rc >= 0) {
+        return rc;
     }
     rd_kafka_DeleteTopic_t **dt = kn_calloc(n, sizeof(*dt));
     for (size_t i = 0; i < n; i++) {
@@ -578,24 +614,10 @@ static int kn_topics_delete(rd_kafka_t *rk, rd_kafka_queue_t *q, const kn_topics
     }
     rd_kafka_AdminOptions_t *ao = kn_topics_admin_opts(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS);
     rd_kafka_DeleteTopics(rk, dt, n, ao, q);
-    rd_kafka_event_t *ev = kn_topics_wait(q);
-    if (ev == NULL) {
-        rc = kn_topics_fail("%s", "timed out waiting for the cluster");
-    } else if (rd_kafka_event_error(ev)) {
-        rc = kn_topics_fail("%s", rd_kafka_event_error_string(ev));
-    } else {
-        size_t nres;
-        const rd_kafka_topic_result_t **res =
-            rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &nres);
-        rc = kn_topics_results(o, res, nres) ? KN_TOOL_EXIT_FAIL : KN_TOOL_EXIT_OK;
-    }
-    if (ev) {
-        rd_kafka_event_destroy(ev);
-    }
+    rc = kn_topics_finish(q, o, kn_topics_deleted);
     rd_kafka_AdminOptions_destroy(ao);
     rd_kafka_DeleteTopic_destroy_array(dt, n);
     free(dt);
-out:
     free(sel);
     rd_kafka_metadata_destroy(md);
     return rc;
@@ -606,15 +628,10 @@ static int kn_topics_alter(rd_kafka_t *rk, rd_kafka_queue_t *q, const kn_topics_
     const rd_kafka_metadata_t *md;
     const rd_kafka_metadata_topic_t **sel;
     char err[512];
-    int rc = KN_TOOL_EXIT_OK;
-
-    if (kn_topics_metadata(rk, &md) != KN_OK) {
-        return KN_TOOL_EXIT_FAIL;
-    }
-    size_t n = kn_topics_select(o, md, &sel);
-    if (n == 0) {
-        rc = kn_topics_none_matched(o);
-        goto out;
+    size_t n;
+    int rc = kn_topics_existing(rk, o, &md, &sel, &n);
+    if (rc >= 0) {
+        return rc;
     }
     rd_kafka_NewPartitions_t **np = kn_calloc(n, sizeof(*np));
     for (size_t i = 0; i < n; i++) {
@@ -622,24 +639,10 @@ static int kn_topics_alter(rd_kafka_t *rk, rd_kafka_queue_t *q, const kn_topics_
     }
     rd_kafka_AdminOptions_t *ao = kn_topics_admin_opts(rk, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS);
     rd_kafka_CreatePartitions(rk, np, n, ao, q);
-    rd_kafka_event_t *ev = kn_topics_wait(q);
-    if (ev == NULL) {
-        rc = kn_topics_fail("%s", "timed out waiting for the cluster");
-    } else if (rd_kafka_event_error(ev)) {
-        rc = kn_topics_fail("%s", rd_kafka_event_error_string(ev));
-    } else {
-        size_t nres;
-        const rd_kafka_topic_result_t **res = rd_kafka_CreatePartitions_result_topics(
-            rd_kafka_event_CreatePartitions_result(ev), &nres);
-        rc = kn_topics_results(o, res, nres) ? KN_TOOL_EXIT_FAIL : KN_TOOL_EXIT_OK;
-    }
-    if (ev) {
-        rd_kafka_event_destroy(ev);
-    }
+    rc = kn_topics_finish(q, o, kn_topics_altered);
     rd_kafka_AdminOptions_destroy(ao);
     rd_kafka_NewPartitions_destroy_array(np, n);
     free(np);
-out:
     free(sel);
     rd_kafka_metadata_destroy(md);
     return rc;
@@ -662,10 +665,8 @@ int main(int argc, char **argv)
         rc = KN_TOOL_EXIT_FAIL;
         goto out;
     }
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+    rd_kafka_t *rk = kn_tool_client_new(PROG, RD_KAFKA_PRODUCER, conf);
     if (rk == NULL) {
-        rd_kafka_conf_destroy(conf);
-        kn_tool_err(PROG, "%s", err);
         rc = KN_TOOL_EXIT_FAIL;
         goto out;
     }

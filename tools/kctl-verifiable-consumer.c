@@ -364,9 +364,8 @@ int main(int argc, char **argv)
         kn_tool_err(PROG, "%s", err);
         return KN_TOOL_EXIT_FAIL;
     }
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+    rd_kafka_t *rk = kn_tool_client_new(PROG, RD_KAFKA_CONSUMER, conf);
     if (rk == NULL) {
-        kn_tool_err(PROG, "%s", err);
         return KN_TOOL_EXIT_FAIL;
     }
     int rc = kn_vc_consume(rk, &o, &recs) == KN_OK ? KN_TOOL_EXIT_OK : KN_TOOL_EXIT_FAIL;

@@ -45,14 +45,6 @@ typedef struct {
     long long sent, acked, failed;
 } kn_vp_state_t;
 
-static volatile sig_atomic_t kn_vp_stop;
-
-static void kn_vp_on_signal(int sig)
-{
-    KN_UNUSED(sig);
-    kn_vp_stop = 1;
-}
-
 static void kn_vp_usage(FILE *out)
 {
     fputs("Usage: " PROG " --bootstrap-server HOST:PORT --topic TOPIC [OPTIONS]\n"
@@ -170,7 +162,7 @@ static void kn_vp_pace(rd_kafka_t *rk, const kn_vp_opts_t *o, long long i, int64
     int64_t due = start_ms + (int64_t)(i * 1000 / o->throughput);
     for (;;) {
         int64_t now = kn_mono_ms();
-        if (now >= due || kn_vp_stop)
+        if (now >= due || kn_tool_stop)
             return;
         rd_kafka_poll(rk, (int)KN_MIN(due - now, 100));
     }
@@ -212,20 +204,18 @@ int main(int argc, char **argv)
     }
     rd_kafka_conf_set_dr_msg_cb(conf, kn_vp_on_delivery);
     rd_kafka_conf_set_opaque(conf, &st);
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+    rd_kafka_t *rk = kn_tool_client_new(PROG, RD_KAFKA_PRODUCER, conf);
     if (rk == NULL) {
-        kn_tool_err(PROG, "%s", err);
         return KN_TOOL_EXIT_FAIL;
     }
-    signal(SIGINT, kn_vp_on_signal);
-    signal(SIGTERM, kn_vp_on_signal);
+    kn_tool_catch_stop();
     setvbuf(stdout, NULL, _IOLBF, 0);
 
     unsigned long long *seqs = kn_calloc((size_t)o.keys, sizeof(*seqs));
     int64_t start = kn_mono_ms();
-    for (long long i = 0; !kn_vp_stop && (o.max_messages < 0 || i < o.max_messages); i++) {
+    for (long long i = 0; !kn_tool_stop && (o.max_messages < 0 || i < o.max_messages); i++) {
         kn_vp_pace(rk, &o, i, start);
-        if (kn_vp_stop)
+        if (kn_tool_stop)
             break;
         unsigned key = (unsigned)(i % o.keys);
         unsigned long long seq = seqs[key];
@@ -243,9 +233,9 @@ int main(int argc, char **argv)
                 produced = true;
                 break;
             }
-            if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || kn_vp_stop) {
+            if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || kn_tool_stop) {
                 kn_tool_err(PROG, "cannot produce: %s", rd_kafka_err2str(e));
-                kn_vp_stop = 1;
+                kn_tool_stop = 1;
                 break;
             }
             rd_kafka_poll(rk, 100);

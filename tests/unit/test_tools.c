@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -532,6 +533,35 @@ static void test_cli_misuse_long(void **state)
     free(c.buf);
 }
 
+/* A client librdkafka refuses: NULL back, conf freed (ASan would see a leak). */
+static void test_client_new_fails(void **state)
+{
+    (void)state;
+    char err[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+
+    assert_int_equal(rd_kafka_conf_set(conf, "security.protocol", "ssl", err, sizeof(err)),
+                     RD_KAFKA_CONF_OK);
+    assert_int_equal(rd_kafka_conf_set(conf, "ssl.ca.location", "kn-test-no-such-ca.pem", err,
+                                       sizeof(err)),
+                     RD_KAFKA_CONF_OK);
+    assert_null(kn_tool_client_new("t", RD_KAFKA_PRODUCER, conf));
+}
+
+static void test_catch_stop(void **state)
+{
+    (void)state;
+    kn_tool_stop = 0;
+    kn_tool_catch_stop();
+    raise(SIGTERM);
+    assert_int_equal(kn_tool_stop, 1);
+    kn_tool_stop = 0;
+    raise(SIGINT);
+    assert_int_equal(kn_tool_stop, 1);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -552,6 +582,8 @@ int main(void)
         cmocka_unit_test(test_cli_errors),
         cmocka_unit_test(test_cli_num_flag),
         cmocka_unit_test(test_cli_misuse_long),
+        cmocka_unit_test(test_client_new_fails),
+        cmocka_unit_test(test_catch_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

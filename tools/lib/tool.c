@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,6 +198,35 @@ rd_kafka_conf_t *kn_tool_client_conf(const kn_tool_client_opts_t *opts, const ch
 fail:
     rd_kafka_conf_destroy(conf);
     return NULL;
+}
+
+rd_kafka_t *kn_tool_client_new(const char *prog, rd_kafka_type_t type, rd_kafka_conf_t *conf)
+{
+    char err[512];
+    rd_kafka_t *rk = rd_kafka_new(type, conf, err, sizeof(err));
+
+    if (rk == NULL) {
+        rd_kafka_conf_destroy(conf);   /* rd_kafka_new only takes it on success */
+        kn_tool_err(prog, "%s", err);
+    }
+    return rk;
+}
+
+volatile sig_atomic_t kn_tool_stop;
+
+static void kn_tool_on_stop_signal(int sig)
+{
+    KN_UNUSED(sig);
+    kn_tool_stop = 1;
+}
+
+void kn_tool_catch_stop(void)
+{
+    struct sigaction sa = { .sa_handler = kn_tool_on_stop_signal };
+
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }
 
 void kn_tool_init(const char *progname)

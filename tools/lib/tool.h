@@ -15,6 +15,7 @@
 #ifndef KN_TOOL_H
 #define KN_TOOL_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include <librdkafka/rdkafka.h>
@@ -63,6 +64,18 @@ int kn_tool_conf_load_file(rd_kafka_conf_t *conf, const char *path, char *err, s
  * wins). Returns NULL with err filled on a bad setting. */
 rd_kafka_conf_t *kn_tool_client_conf(const kn_tool_client_opts_t *opts, const char *client_id,
                                      const char *const *defaults, char *err, size_t errlen);
+
+/* Make the client of a tool: rd_kafka_new, and on failure "prog: reason"
+ * on stderr, conf destroyed, NULL returned. On success rk owns conf. */
+rd_kafka_t *kn_tool_client_new(const char *prog, rd_kafka_type_t type, rd_kafka_conf_t *conf);
+
+/* Set to 1 by SIGINT/SIGTERM once kn_tool_catch_stop() ran; the tools'
+ * loops check it to stop cleanly and still print their summary. */
+extern volatile sig_atomic_t kn_tool_stop;
+
+/* Catch SIGINT and SIGTERM into kn_tool_stop. No SA_RESTART: a signal must
+ * interrupt a blocking read (kctl-console-producer reading stdin). */
+void kn_tool_catch_stop(void);
 
 /* Start a tool: logging named after it, at WARN unless KCTL_LOG_LEVEL says
  * otherwise (librdkafka's connection chatter is noise for an operator). */
