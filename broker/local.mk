@@ -28,6 +28,8 @@ libkanal_broker_a_SOURCES += \
 	broker/cluster/topics.h broker/cluster/topics.c \
 	broker/handlers/cluster_handlers.h broker/handlers/metadata.c \
 	broker/handlers/admin_topics.c broker/handlers/describe_configs.c
+# ElectLeaders (preferred-leader election on demand).
+libkanal_broker_a_SOURCES += broker/handlers/elect_leaders.c
 # ---- end of cluster block -----------------------------------------------
 
 # ---- data path: Produce, Fetch, ListOffsets; storage wiring -------------

@@ -25,6 +25,7 @@ struct kn_admin_op_s {
     int32_t         *want;
     bool            *satisfied;
     struct event    *timer;
+    kn_admin_check_fn check;   /* kn_admin_wait_until(): replaces topics */
     kn_admin_done_fn done;
     void            *ud;
 };
@@ -46,6 +47,10 @@ bool kn_admin_condition_holds(const kn_md_t *md, const char *topic, int32_t want
 static bool evaluate(kn_admin_op_t *op, const kn_md_t *md)
 {
     bool all = true;
+    if (op->check) {
+        op->satisfied[0] = op->check(md, op->ud);
+        return op->satisfied[0];
+    }
     for (int i = 0; i < op->n; i++) {
         if (!op->satisfied[i])
             op->satisfied[i] = kn_admin_condition_holds(md, op->topics[i], op->want[i]);
@@ -90,6 +95,10 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
     finish(op);
 }
 
+/* Shared by both waits: evaluate now, else park until a snapshot
+ * satisfies op or its timer fires. */
+static void start_op(kn_cluster_t *c, kn_admin_op_t *op, int timeout_ms);
+
 void kn_admin_wait(kn_cluster_t *c, int n, const char *const *topics, const int32_t *want,
                    int timeout_ms, kn_admin_done_fn done, void *ud)
 {
@@ -105,6 +114,23 @@ void kn_admin_wait(kn_cluster_t *c, int n, const char *const *topics, const int3
         op->topics[i] = kn_strdup(topics[i]);
         op->want[i] = want[i];
     }
+    start_op(c, op, timeout_ms);
+}
+
+void kn_admin_wait_until(kn_cluster_t *c, kn_admin_check_fn check, int timeout_ms,
+                         kn_admin_done_fn done, void *ud)
+{
+    kn_admin_op_t *op = kn_calloc(1, sizeof(*op));
+    op->c = c;
+    op->check = check;
+    op->done = done;
+    op->ud = ud;
+    op->satisfied = kn_calloc(1, sizeof(bool));
+    start_op(c, op, timeout_ms);
+}
+
+static void start_op(kn_cluster_t *c, kn_admin_op_t *op, int timeout_ms)
+{
     kn_md_t *md = kn_cluster_md_acquire(c);
     bool all = evaluate(op, md);
     kn_md_release(md);

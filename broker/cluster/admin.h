@@ -30,6 +30,14 @@ typedef void (*kn_admin_done_fn)(kn_cluster_t *c, void *ud, const bool *satisfie
 void kn_admin_wait(kn_cluster_t *c, int n, const char *const *topics, const int32_t *want,
                    int timeout_ms, kn_admin_done_fn done, void *ud);
 
+/* A condition kn_admin_wait() cannot express (e.g. "partition p is led by
+ * its preferred replica"): check(md, ud) is evaluated at once and on every
+ * UpdateMetadata until it returns true or timeout_ms passes; then done runs
+ * with satisfied[0] = the last result. Main thread only. */
+typedef bool (*kn_admin_check_fn)(const kn_md_t *md, void *ud);
+void kn_admin_wait_until(kn_cluster_t *c, kn_admin_check_fn check, int timeout_ms,
+                         kn_admin_done_fn done, void *ud);
+
 /* Complete a parked request from any thread: hops to req->base and calls
  * kn_req_complete(); takes over resp's buffer (resp is left empty). */
 void kn_admin_reply(kn_req_t *req, kn_wbuf_t *resp);

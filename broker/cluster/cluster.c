@@ -86,6 +86,7 @@ void kn_cluster_register_handlers(void)
     kn_handlers_register(KN_API_DELETE_TOPICS, kn_handle_delete_topics);
     kn_handlers_register(KN_API_CREATE_PARTITIONS, kn_handle_create_partitions);
     kn_handlers_register(KN_API_DESCRIBE_CONFIGS, kn_handle_describe_configs);
+    kn_handlers_register(KN_API_ELECT_LEADERS, kn_handle_elect_leaders);
 }
 
 const char *kn_cluster_cfg_str(kn_cluster_t *c, const char *key)

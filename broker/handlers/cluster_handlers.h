@@ -13,5 +13,6 @@ int kn_handle_create_topics(kn_req_t *req, kn_wbuf_t *resp);     /* admin_topics
 int kn_handle_delete_topics(kn_req_t *req, kn_wbuf_t *resp);     /* admin_topics.c */
 int kn_handle_create_partitions(kn_req_t *req, kn_wbuf_t *resp); /* admin_topics.c */
 int kn_handle_describe_configs(kn_req_t *req, kn_wbuf_t *resp);  /* describe_configs.c */
+int kn_handle_elect_leaders(kn_req_t *req, kn_wbuf_t *resp);    /* elect_leaders.c */
 
 #endif /* KN_CLUSTER_HANDLERS_H */

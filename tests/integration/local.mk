@@ -28,3 +28,6 @@ EXTRA_DIST += tests/integration/test_broker_net.py
 # matrix (kctl-verifiable-producer/-consumer); repl_util.py is their shared code.
 EXTRA_DIST += tests/integration/test_replication.py tests/integration/repl_util.py \
 	tests/integration/test_replication_matrix.py tests/integration/test_replication_ssl.py
+
+# test_elect_leaders.py: ElectLeaders and kctl-leader-election --bootstrap-server.
+EXTRA_DIST += tests/integration/test_elect_leaders.py
