@@ -16,6 +16,7 @@
 #include "broker/cluster/cluster_int.h"
 #include "broker/handlers/cluster_handlers.h"
 #include "broker/replica/replica.h"
+#include "broker/server/delayed.h"
 #include "log.h"
 #include "protocol/api.h"
 
@@ -124,6 +125,7 @@ static void md_publish(kn_cluster_t *c, kn_md_t *md)
     c->md = md;
     pthread_rwlock_unlock(&c->md_lock);
     kn_md_release(old);
+    kn_delayed_notify(KN_CLUSTER_MD_KEY);
 }
 
 /* ---- controller messages ------------------------------------------------ */

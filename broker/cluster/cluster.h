@@ -95,6 +95,11 @@ typedef struct kn_md_s {
     kn_md_topic_t  *topics;          /* sorted by name */
 } kn_md_t;
 
+/* Delayed-operation key (broker/server/delayed.h) notified each time a
+ * new snapshot from the controller is published: a request that needs the
+ * controller's picture (Metadata right after start-up) waits on it. */
+#define KN_CLUSTER_MD_KEY "cluster.metadata"
+
 /* Take a reference to the current snapshot (never NULL once started). */
 kn_md_t *kn_cluster_md_acquire(kn_cluster_t *c);
 void     kn_md_release(kn_md_t *md);
