@@ -247,7 +247,10 @@ static void fb_connect(fb_t *fb)
     json_t *j = NULL;
     int rc = kn_zk_get_json(fb->zk, "/controller", &j, NULL, controller_watch, fb);
     if (rc == ZNONODE) {
-        kn_zk_exists(fb->zk, "/controller", NULL, controller_watch, fb);
+        /* A new controller may create the node between the get and the
+         * exists: then no event will come for it, so read it now. */
+        if (kn_zk_exists(fb->zk, "/controller", NULL, controller_watch, fb) == ZOK)
+            fb_connect(fb);
         return;
     }
     if (rc != ZOK) {
