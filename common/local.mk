@@ -37,6 +37,7 @@ libkanal_a_SOURCES += \
 	common/protocol/group.h common/protocol/group.c \
 	common/protocol/groupadmin.h common/protocol/groupadmin.c \
 	common/protocol/offsets.h common/protocol/offsets.c
+
 # ---- OffsetDelete codec (written with the group coordinator) -------------
 libkanal_a_SOURCES += common/protocol/offsetdelete.h common/protocol/offsetdelete.c
 # ---- end of OffsetDelete codec block --------------------------------------
