@@ -96,6 +96,8 @@ struct kn_conn_s {
     bool                read_paused;   /* backpressure */
     bool                principal_set;
     int32_t             frame_size;    /* -1: waiting for the 4-byte size */
+    uint8_t            *fbuf;          /* plaintext: body being read straight */
+    size_t              fgot, fcap;    /* into fbuf (bytes in, bytes allocated) */
     int                 inflight;      /* entries in the FIFO */
     int64_t             inflight_bytes; /* their frame sizes */
     kn_reqx_t          *q_head, *q_tail;

@@ -1,7 +1,8 @@
 # tests/unit/broker.mk -- unit tests for the broker area (included by tests/local.mk).
 
 # ---- network layer (broker/server) ----------------------------------------
-KN_BROKER_NET_TESTS = tests/unit/test_server tests/unit/test_server_net
+KN_BROKER_NET_TESTS = tests/unit/test_server tests/unit/test_server_net \
+	tests/unit/test_server_frames
 check_PROGRAMS += $(KN_BROKER_NET_TESTS)
 TESTS += $(KN_BROKER_NET_TESTS)
 
@@ -12,6 +13,10 @@ tests_unit_test_server_LDADD = libkanal_broker.a $(KN_TEST_LIBS)
 tests_unit_test_server_net_SOURCES = tests/unit/test_server_net.c
 tests_unit_test_server_net_CFLAGS = $(KN_TEST_CFLAGS)
 tests_unit_test_server_net_LDADD = libkanal_broker.a $(KN_TEST_LIBS)
+
+tests_unit_test_server_frames_SOURCES = tests/unit/test_server_frames.c
+tests_unit_test_server_frames_CFLAGS = $(KN_TEST_CFLAGS)
+tests_unit_test_server_frames_LDADD = libkanal_broker.a $(KN_TEST_LIBS)
 # ---- end of network layer tests -------------------------------------------
 
 # ---- cluster (broker/cluster, metadata and admin handlers) ----------------
