@@ -18,6 +18,14 @@
  * buffer is always emptied into the frame first, which keeps the byte
  * order; EOF and errors are left for libevent's next read to report.
  *
+ * TLS read-ahead: without it OpenSSL reads every record with two read(2)
+ * calls (header, then body), and librdkafka sends a produce request as
+ * many ~1 KiB records. With it OpenSSL reads the socket in large chunks,
+ * but libevent 2.1 then stops after a record or two per readable event and
+ * leaves the rest in OpenSSL's buffer, where epoll cannot see it: every
+ * place that ends a read or lets reading resume kicks the read event by
+ * hand while OpenSSL still holds bytes (kn_conn_tls_kick).
+ *
  * Zero copy: file ranges in a response become libevent file segments on
  * plaintext connections (sendfile(2) when the output drains to the
  * socket); on TLS the bytes must pass through SSL_write, so they are read
@@ -31,6 +39,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <event2/bufferevent_struct.h>
 #include <event2/event.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -48,6 +57,7 @@
 #define KN_CONN_RL_MS 10000   /* one log line per condition per 10 s */
 
 static void kn_conn_read_cb(struct bufferevent *bev, void *arg);
+static void kn_conn_tls_kick(kn_conn_t *c);
 static void kn_conn_write_cb(struct bufferevent *bev, void *arg);
 static void kn_conn_event_cb(struct bufferevent *bev, short what, void *arg);
 
@@ -96,6 +106,7 @@ void kn_conn_accepted(kn_worker_t *w, const kn_listener_t *lst, int fd,
             return;
         }
         c->tls = true;
+        SSL_set_read_ahead(ssl, 1);
         c->bev = bufferevent_openssl_socket_new(w->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
                                                 BEV_OPT_CLOSE_ON_FREE);
         if (c->bev == NULL) {
@@ -315,7 +326,10 @@ static int kn_conn_maybe_resume(kn_conn_t *c)
         bufferevent_enable(c->bev, EV_READ);
         /* Frames may already be buffered: process them now, not on the
          * next packet. */
-        return kn_conn_read_frames(c);
+        if (kn_conn_read_frames(c) != KN_OK) {
+            return KN_ERROR;
+        }
+        kn_conn_tls_kick(c);
     }
     return KN_OK;
 }
@@ -470,10 +484,26 @@ static void kn_conn_quickack(struct bufferevent *bev)
 #endif
 }
 
+/* TLS: if OpenSSL has read ahead bytes libevent has not taken yet, make
+ * the read event fire again as if the socket were readable (libevent only
+ * looks at SSL_pending, which counts the current record alone). */
+static void kn_conn_tls_kick(kn_conn_t *c)
+{
+    if (!c->tls || c->read_paused || c->draining || c->bev == NULL) {
+        return;
+    }
+    SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+    if (ssl != NULL && SSL_has_pending(ssl)) {
+        event_active(&c->bev->ev_read, EV_READ, 1);
+    }
+}
+
 static void kn_conn_read_cb(struct bufferevent *bev, void *arg)
 {
     kn_conn_quickack(bev);
-    kn_conn_read_frames(arg);
+    if (kn_conn_read_frames(arg) == KN_OK) {
+        kn_conn_tls_kick(arg);
+    }
 }
 
 static void kn_conn_write_cb(struct bufferevent *bev, void *arg)
@@ -513,9 +543,12 @@ static void kn_conn_event_cb(struct bufferevent *bev, short what, void *arg)
     kn_conn_t *c = arg;
 
     if (what & BEV_EVENT_CONNECTED) {
-        /* TLS handshake finished (accepting side). */
+        /* TLS handshake finished (accepting side). The first request
+         * may have come with the client's last handshake message and sit
+         * in OpenSSL's read-ahead buffer already. */
         kn_conn_principal(c);
         kn_log_debug("server", "TLS connection from %s as %s", c->peer, c->principal);
+        kn_conn_tls_kick(c);
         return;
     }
     if (what & BEV_EVENT_TIMEOUT) {
@@ -524,6 +557,7 @@ static void kn_conn_event_cb(struct bufferevent *bev, short what, void *arg)
          * is still waiting in the output (closing now would drop it). */
         if (c->inflight > 0 || evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
             bufferevent_enable(bev, EV_READ);
+            kn_conn_tls_kick(c);
             return;
         }
         kn_log_debug("server", "closing idle connection from %s", c->peer);

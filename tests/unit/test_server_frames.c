@@ -4,7 +4,8 @@
  * reads straight from the socket instead of through libevent's 4 KiB
  * reads), frames split at every kind of boundary, pipelined frames sharing
  * writes, a client leaving in the middle of a frame, and the same streams
- * over TLS (which keeps libevent's buffered path).
+ * over TLS (libevent's buffered path with OpenSSL read-ahead, where bytes
+ * OpenSSL read early must not wait for an epoll event that never comes).
  *
  * One handler answers every request with the body's length and an FNV-1a
  * hash of its bytes, so any byte lost, duplicated or reordered shows.
