@@ -236,28 +236,32 @@ void kn_conn_principal(kn_conn_t *c)
 
 /* ---- output ------------------------------------------------------------ */
 
-/* Append len bytes of fd at pos, read now (TLS path). */
+/* Append len bytes of fd at pos, read now (TLS path): pread(2) straight
+ * into space reserved at the end of the output buffer, no bounce buffer. */
 static int kn_conn_add_file_copy(struct evbuffer *out, const kn_file_range_t *fr)
 {
-    if (fr->len == 0) {
-        return KN_OK;
-    }
-    char *mem = kn_malloc((size_t)fr->len);
     size_t got = 0;
     while (got < (size_t)fr->len) {
-        ssize_t n = pread(fr->fd, mem + got, (size_t)fr->len - got, (off_t)(fr->pos + (int64_t)got));
+        struct evbuffer_iovec v;
+        size_t want = (size_t)fr->len - got;
+        if (evbuffer_reserve_space(out, (ev_ssize_t)want, &v, 1) != 1) {
+            return KN_ERROR;
+        }
+        size_t room = KN_MIN(want, v.iov_len);
+        ssize_t n = pread(fr->fd, v.iov_base, room, (off_t)(fr->pos + (int64_t)got));
         if (n < 0 && errno == EINTR) {
             continue;
         }
         if (n <= 0) {
-            free(mem);
             return KN_ERROR;   /* the file shrank under us */
+        }
+        v.iov_len = (size_t)n;
+        if (evbuffer_commit_space(out, &v, 1) != 0) {
+            return KN_ERROR;
         }
         got += (size_t)n;
     }
-    int rc = evbuffer_add(out, mem, got);
-    free(mem);
-    return rc == 0 ? KN_OK : KN_ERROR;
+    return KN_OK;
 }
 
 /* Write one finished response (size prefix, header, body pieces). */
