@@ -58,7 +58,7 @@ wait_port() {
 
 zk_ruok() {
     local reply
-    reply=$(exec 3<>"/dev/tcp/127.0.0.1/$ZK_PORT" && printf ruok >&3 && cat <&3) 2>/dev/null || true
+    reply=$(exec 2>/dev/null; exec 3<>"/dev/tcp/127.0.0.1/$ZK_PORT" && printf ruok >&3 && cat <&3) || true
     [ "$reply" = "imok" ]
 }
 
@@ -84,8 +84,10 @@ clientPortAddress=127.0.0.1
 4lw.commands.whitelist=*
 admin.enableServer=false
 CFG
-        (cd "$DIR" && nohup java -cp "$ZK_CP" org.apache.zookeeper.server.ZooKeeperServerMain \
-            "$DIR/zoo.cfg" >"$DIR/logs/zookeeper.log" 2>&1 & echo $! >"$DIR/zookeeper.pid")
+        # exec: the PID recorded is ZooKeeper's own, so stop reaches it.
+        (cd "$DIR" && exec java -cp "$ZK_CP" org.apache.zookeeper.server.ZooKeeperServerMain \
+            "$DIR/zoo.cfg") </dev/null >"$DIR/logs/zookeeper.log" 2>&1 &
+        echo $! >"$DIR/zookeeper.pid"
         for i in $(seq 1 100); do zk_ruok && break; sleep 0.2; done
         zk_ruok || { echo "ZooKeeper did not answer ruok; see $DIR/logs/zookeeper.log"; exit 1; }
         echo "zookeeper: 127.0.0.1:$ZK_PORT (pid $(cat "$DIR/zookeeper.pid"))"
@@ -98,7 +100,7 @@ CFG
                 -e "s#^zookeeper.connect=.*#zookeeper.connect=127.0.0.1:$ZK_PORT/kanal#" \
                 "$SRC/etc/controller.properties" >"$DIR/controller.properties"
             nohup "$BUILD/kanal-controller" --config "$DIR/controller.properties" \
-                >"$DIR/logs/controller.log" 2>&1 & echo $! >"$DIR/controller.pid"
+                </dev/null >"$DIR/logs/controller.log" 2>&1 & echo $! >"$DIR/controller.pid"
             wait_port "$CTL_PORT" 20 || { echo "controller did not start; see $DIR/logs/controller.log"; exit 1; }
         fi
         echo "controller: 127.0.0.1:$CTL_PORT (pid $(cat "$DIR/controller.pid"))"
@@ -115,7 +117,7 @@ CFG
                 -e "s#^offsets.topic.replication.factor=.*#offsets.topic.replication.factor=1#" \
                 "$SRC/etc/broker.properties" >"$DIR/broker.properties"
             nohup "$BUILD/kanal-broker" --config "$DIR/broker.properties" \
-                >"$DIR/logs/broker.log" 2>&1 & echo $! >"$DIR/broker.pid"
+                </dev/null >"$DIR/logs/broker.log" 2>&1 & echo $! >"$DIR/broker.pid"
             wait_port "$BROKER_PORT" 20 || { echo "broker did not start; see $DIR/logs/broker.log"; exit 1; }
         fi
         echo "broker: 127.0.0.1:$BROKER_PORT (pid $(cat "$DIR/broker.pid"))"
