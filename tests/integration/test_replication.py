@@ -185,6 +185,17 @@ def min_insync_replicas_refuses_then_recovers():
     for b in others:
         cl.stop_broker(b)
     ru.wait_isr(cl, "minisr", 1, [leader])
+    # ZooKeeper holds the shrunken ISR a moment before the leader's own copy
+    # does (the controller writes it, then answers the leader), as in Kafka;
+    # in that moment a produce is appended and then refused with
+    # NOT_ENOUGH_REPLICAS_AFTER_APPEND.  Wait until the leader itself
+    # refuses up front before counting.
+    def leader_refuses_up_front():
+        probe = ru.VerifiableProducer(cl, "minisr", throughput=-1, max_messages=1,
+                                      props={"retries": 0, "message.timeout.ms": 10000})
+        probe.finish()
+        return "NOT_ENOUGH_REPLICAS" in probe.failed_errors()
+    cl.wait_for(leader_refuses_up_front, "the leader refusing with NOT_ENOUGH_REPLICAS", 60.0)
     refused = ru.VerifiableProducer(cl, "minisr", throughput=-1, max_messages=20,
                                     props={"retries": 0, "message.timeout.ms": 10000})
     sent, acked, failed = refused.finish()
