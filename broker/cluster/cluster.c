@@ -155,6 +155,29 @@ static bool is_replica(const Kanal__Control__PartitionState *ps, int32_t id)
     return false;
 }
 
+/* The checks every controller request passes before it may act: the
+ * controller-epoch fence, with a warning naming the request (what), and
+ * the broker-epoch check. */
+static kn_err_t controller_msg_admit(kn_cluster_t *c, const char *what, int32_t controller_epoch,
+                                     int64_t broker_epoch)
+{
+    kn_err_t err = kn_cluster_fence(c, controller_epoch);
+    if (err != KN_ERR_NONE) {
+        kn_log_warn(LOGC, "ignoring %s from stale controller epoch %d (seen %d)", what,
+                    controller_epoch, c->max_controller_epoch);
+        return err;
+    }
+    if (stale_broker_epoch(c, broker_epoch))
+        return KN_ERR_STALE_BROKER_EPOCH;
+    return KN_ERR_NONE;
+}
+
+/* The per-partition answer array of a response (one slot a partition). */
+static Kanal__Control__PartitionError **perrs_new(size_t n)
+{
+    return n ? kn_calloc(n, sizeof(Kanal__Control__PartitionError *)) : NULL;
+}
+
 static Kanal__Control__PartitionError *perr_new(const char *topic, int32_t partition, int32_t code)
 {
     Kanal__Control__PartitionError *pe = kn_malloc(sizeof(*pe));
@@ -168,15 +191,10 @@ static Kanal__Control__PartitionError *perr_new(const char *topic, int32_t parti
 static int32_t on_leader_and_isr(kn_cluster_t *c, const Kanal__Control__LeaderAndIsr *m,
                                  Kanal__Control__LeaderAndIsrResponse *resp)
 {
-    kn_err_t err = kn_cluster_fence(c, m->controller_epoch);
-    if (err != KN_ERR_NONE) {
-        kn_log_warn(LOGC, "ignoring LeaderAndIsr from stale controller epoch %d (seen %d)",
-                    m->controller_epoch, c->max_controller_epoch);
+    kn_err_t err = controller_msg_admit(c, "LeaderAndIsr", m->controller_epoch, m->broker_epoch);
+    if (err != KN_ERR_NONE)
         return err;
-    }
-    if (stale_broker_epoch(c, m->broker_epoch))
-        return KN_ERR_STALE_BROKER_EPOCH;
-    resp->partitions = m->n_partitions ? kn_calloc(m->n_partitions, sizeof(*resp->partitions)) : NULL;
+    resp->partitions = perrs_new(m->n_partitions);
     for (size_t i = 0; i < m->n_partitions; i++) {
         const Kanal__Control__PartitionState *ps = m->partitions[i];
         kn_err_t perr = KN_ERR_NONE;
@@ -191,14 +209,9 @@ static int32_t on_leader_and_isr(kn_cluster_t *c, const Kanal__Control__LeaderAn
 
 static int32_t on_update_metadata(kn_cluster_t *c, const Kanal__Control__UpdateMetadata *m)
 {
-    kn_err_t err = kn_cluster_fence(c, m->controller_epoch);
-    if (err != KN_ERR_NONE) {
-        kn_log_warn(LOGC, "ignoring UpdateMetadata from stale controller epoch %d (seen %d)",
-                    m->controller_epoch, c->max_controller_epoch);
+    kn_err_t err = controller_msg_admit(c, "UpdateMetadata", m->controller_epoch, m->broker_epoch);
+    if (err != KN_ERR_NONE)
         return err;
-    }
-    if (stale_broker_epoch(c, m->broker_epoch))
-        return KN_ERR_STALE_BROKER_EPOCH;
     kn_md_t *cur = kn_cluster_md_acquire(c);
     kn_md_t *md = kn_md_apply_update(cur, m);
     kn_md_release(cur);
@@ -214,15 +227,10 @@ static int32_t on_update_metadata(kn_cluster_t *c, const Kanal__Control__UpdateM
 static int32_t on_stop_replica(kn_cluster_t *c, const Kanal__Control__StopReplica *m,
                                Kanal__Control__StopReplicaResponse *resp)
 {
-    kn_err_t err = kn_cluster_fence(c, m->controller_epoch);
-    if (err != KN_ERR_NONE) {
-        kn_log_warn(LOGC, "ignoring StopReplica from stale controller epoch %d (seen %d)",
-                    m->controller_epoch, c->max_controller_epoch);
+    kn_err_t err = controller_msg_admit(c, "StopReplica", m->controller_epoch, m->broker_epoch);
+    if (err != KN_ERR_NONE)
         return err;
-    }
-    if (stale_broker_epoch(c, m->broker_epoch))
-        return KN_ERR_STALE_BROKER_EPOCH;
-    resp->partitions = m->n_partitions ? kn_calloc(m->n_partitions, sizeof(*resp->partitions)) : NULL;
+    resp->partitions = perrs_new(m->n_partitions);
     for (size_t i = 0; i < m->n_partitions; i++) {
         const Kanal__Control__StopReplicaPartition *p = m->partitions[i];
         kn_err_t perr = kn_replicas_stop(c, p->topic, p->partition, p->leader_epoch,

@@ -72,6 +72,15 @@ typedef struct {
     bool           done;        /* handled by this round */
 } kn_fpart_t;
 
+/* The buffers of one request round. The arena holds the request's arrays
+ * and the decoded answer, which points into resp. */
+typedef struct {
+    kn_arena_t arena;
+    kn_wbuf_t  body;            /* the encoded request */
+    kn_wbuf_t  resp;            /* the whole answer */
+    kn_rbuf_t  rd;              /* the answer past its header */
+} kn_fround_t;
+
 static void *kn_fetcher_main(void *arg);
 
 void kn_fetcher_ensure(kn_repl_t *r, int32_t source, bool kick)
@@ -228,11 +237,37 @@ static bool kn_fetcher_was_kicked(kn_fetcher_t *f)
     return kicked;
 }
 
-/* One request/response; the response body is left in resp positioned after
- * the response header. */
-static int kn_fetcher_call(kn_fetcher_t *f, int16_t key, int16_t ver, const kn_wbuf_t *body,
-                           kn_wbuf_t *resp, kn_rbuf_t *rd)
+/* Only the arena is needed to lay out a request; the wire buffers wait
+ * until there is something to ask (most rounds of one kind ask nothing). */
+static void kn_fround_init(kn_fround_t *rnd)
 {
+    memset(rnd, 0, sizeof(*rnd));
+    kn_arena_init(&rnd->arena);
+}
+
+/* The buffer to encode the request into; resp_cap sizes the answer's
+ * buffer for what usually comes back. */
+static kn_wbuf_t *kn_fround_open(kn_fround_t *rnd, size_t resp_cap)
+{
+    kn_wbuf_init(&rnd->body, 256);
+    kn_wbuf_init(&rnd->resp, resp_cap);
+    return &rnd->body;
+}
+
+static void kn_fround_free(kn_fround_t *rnd)
+{
+    kn_wbuf_free(&rnd->body);
+    kn_wbuf_free(&rnd->resp);
+    kn_arena_free(&rnd->arena);
+}
+
+/* One request/response for the round's body; the response body is left in
+ * rnd->rd positioned after the response header. */
+static int kn_fetcher_call(kn_fetcher_t *f, int16_t key, int16_t ver, kn_fround_t *rnd)
+{
+    const kn_wbuf_t *body = &rnd->body;
+    kn_wbuf_t *resp = &rnd->resp;
+    kn_rbuf_t *rd = &rnd->rd;
     kn_wbuf_t req;
     char err[256] = "";
     int32_t corr = ++f->corr;
@@ -283,6 +318,15 @@ static void kn_fpart_backoff(kn_repl_t *r, kn_fpart_t *fp, int ms)
         rp->backoff_until_ms = kn_mono_ms() + ms;
     pthread_mutex_unlock(&r->lock);
     fp->done = true;
+}
+
+/* Back off every partition in state st that this round has not handled
+ * (the request for them failed, or the answer left them out). */
+static void kn_fparts_backoff(kn_repl_t *r, kn_fpart_t *v, int n, kn_rp_fstate_t st, int ms)
+{
+    for (int i = 0; i < n; i++)
+        if (v[i].fstate == st && !v[i].done)
+            kn_fpart_backoff(r, &v[i], ms);
 }
 
 static void kn_fpart_set_state(kn_repl_t *r, kn_fpart_t *fp, kn_rp_fstate_t st)
@@ -381,14 +425,14 @@ static void kn_fetcher_on_epoch_end(kn_repl_t *r, kn_fpart_t *fp, int32_t end_ep
 static void kn_fetcher_truncate_round(kn_fetcher_t *f, kn_fpart_t *v, int n)
 {
     kn_repl_t *r = f->r;
-    kn_arena_t arena;
+    kn_fround_t rnd;
     kn_offsetforleaderepoch_req_t req;
     int asked = 0;
 
-    kn_arena_init(&arena);
+    kn_fround_init(&rnd);
     memset(&req, 0, sizeof(req));
     req.replica_id = r->self;
-    req.topics = kn_arena_array(&arena, (size_t)KN_MAX(n, 1), sizeof(*req.topics));
+    req.topics = kn_arena_array(&rnd.arena, (size_t)KN_MAX(n, 1), sizeof(*req.topics));
     for (int i = 0; i < n; i++) {
         kn_fpart_t *fp = &v[i];
         if (fp->fstate != KN_RP_TRUNCATING || fp->done)
@@ -407,29 +451,22 @@ static void kn_fetcher_truncate_round(kn_fetcher_t *f, kn_fpart_t *v, int n)
         kn_offsetforleaderepoch_req_topic_t *t = &req.topics[req.n_topics++];
         t->topic = kn_slice_str(fp->topic);
         t->n_partitions = 1;
-        t->partitions = kn_arena_alloc(&arena, sizeof(*t->partitions));
+        t->partitions = kn_arena_alloc(&rnd.arena, sizeof(*t->partitions));
         t->partitions[0].partition = fp->partition;
         t->partitions[0].current_leader_epoch = fp->epoch;
         t->partitions[0].leader_epoch = latest;
         asked++;
     }
     if (asked == 0) {
-        kn_arena_free(&arena);
+        kn_fround_free(&rnd);
         return;
     }
-    kn_wbuf_t body, resp;
-    kn_rbuf_t rd;
     kn_offsetforleaderepoch_resp_t out;
-    kn_wbuf_init(&body, 256);
-    kn_wbuf_init(&resp, 256);
-    kn_proto_offsetforleaderepoch_req_encode(&body, KN_OFLE_VERSION, &req);
-    if (kn_fetcher_call(f, KN_API_OFFSET_FOR_LEADER_EPOCH, KN_OFLE_VERSION, &body, &resp, &rd) !=
-            KN_OK ||
-        kn_proto_offsetforleaderepoch_resp_decode(&rd, KN_OFLE_VERSION, &out, &arena) != KN_OK) {
-        int backoff = kn_fetcher_failed(f);
-        for (int i = 0; i < n; i++)
-            if (v[i].fstate == KN_RP_TRUNCATING && !v[i].done)
-                kn_fpart_backoff(r, &v[i], backoff);
+    kn_proto_offsetforleaderepoch_req_encode(kn_fround_open(&rnd, 256), KN_OFLE_VERSION, &req);
+    if (kn_fetcher_call(f, KN_API_OFFSET_FOR_LEADER_EPOCH, KN_OFLE_VERSION, &rnd) != KN_OK ||
+        kn_proto_offsetforleaderepoch_resp_decode(&rnd.rd, KN_OFLE_VERSION, &out, &rnd.arena) !=
+            KN_OK) {
+        kn_fparts_backoff(r, v, n, KN_RP_TRUNCATING, kn_fetcher_failed(f));
     } else {
         for (int32_t i = 0; i < out.n_topics; i++) {
             const kn_offsetforleaderepoch_resp_topic_t *t = &out.topics[i];
@@ -451,13 +488,9 @@ static void kn_fetcher_truncate_round(kn_fetcher_t *f, kn_fpart_t *v, int n)
             }
         }
         /* Partitions the leader did not answer: try again later. */
-        for (int i = 0; i < n; i++)
-            if (v[i].fstate == KN_RP_TRUNCATING && !v[i].done)
-                kn_fpart_backoff(r, &v[i], r->backoff_ms);
+        kn_fparts_backoff(r, v, n, KN_RP_TRUNCATING, r->backoff_ms);
     }
-    kn_wbuf_free(&body);
-    kn_wbuf_free(&resp);
-    kn_arena_free(&arena);
+    kn_fround_free(&rnd);
 }
 
 /* ---- Fetch ------------------------------------------------------------------ */
@@ -542,11 +575,11 @@ static void kn_fetcher_on_partition(kn_fetcher_t *f, kn_fpart_t *fp,
 static void kn_fetcher_fetch_round(kn_fetcher_t *f, kn_fpart_t *v, int n)
 {
     kn_repl_t *r = f->r;
-    kn_arena_t arena;
+    kn_fround_t rnd;
     kn_fetch_req_t req;
     int asked = 0;
 
-    kn_arena_init(&arena);
+    kn_fround_init(&rnd);
     memset(&req, 0, sizeof(req));
     req.replica_id = r->self;
     req.max_wait_ms = r->fetch_wait_ms;
@@ -556,7 +589,7 @@ static void kn_fetcher_fetch_round(kn_fetcher_t *f, kn_fpart_t *v, int n)
     req.session_id = 0;
     req.session_epoch = -1;     /* no fetch session: every request is full */
     req.rack_id = kn_slice_str("");
-    req.topics = kn_arena_array(&arena, (size_t)KN_MAX(n, 1), sizeof(*req.topics));
+    req.topics = kn_arena_array(&rnd.arena, (size_t)KN_MAX(n, 1), sizeof(*req.topics));
     /* Group the partitions by topic, as the protocol lays them out. */
     for (int i = 0; i < n; i++) {
         if (v[i].fstate != KN_RP_FETCHING || v[i].done)
@@ -568,7 +601,7 @@ static void kn_fetcher_fetch_round(kn_fetcher_t *f, kn_fpart_t *v, int n)
         if (t == NULL) {
             t = &req.topics[req.n_topics++];
             t->topic = kn_slice_str(v[i].topic);
-            t->partitions = kn_arena_array(&arena, (size_t)n, sizeof(*t->partitions));
+            t->partitions = kn_arena_array(&rnd.arena, (size_t)n, sizeof(*t->partitions));
         }
         kn_fetch_req_partition_t *p = &t->partitions[t->n_partitions++];
         p->partition = v[i].partition;
@@ -579,27 +612,18 @@ static void kn_fetcher_fetch_round(kn_fetcher_t *f, kn_fpart_t *v, int n)
         asked++;
     }
     if (asked == 0) {
-        kn_arena_free(&arena);
+        kn_fround_free(&rnd);
         return;
     }
-    kn_wbuf_t body, resp;
-    kn_rbuf_t rd;
     kn_fetch_resp_t out;
-    kn_wbuf_init(&body, 256);
-    kn_wbuf_init(&resp, 4096);
-    kn_proto_fetch_req_encode(&body, KN_FETCH_VERSION, &req);
-    if (kn_fetcher_call(f, KN_API_FETCH, KN_FETCH_VERSION, &body, &resp, &rd) != KN_OK ||
-        kn_proto_fetch_resp_decode(&rd, KN_FETCH_VERSION, &out, &arena) != KN_OK) {
-        int backoff = kn_fetcher_failed(f);
-        for (int i = 0; i < n; i++)
-            if (v[i].fstate == KN_RP_FETCHING && !v[i].done)
-                kn_fpart_backoff(r, &v[i], backoff);
+    kn_proto_fetch_req_encode(kn_fround_open(&rnd, 4096), KN_FETCH_VERSION, &req);
+    if (kn_fetcher_call(f, KN_API_FETCH, KN_FETCH_VERSION, &rnd) != KN_OK ||
+        kn_proto_fetch_resp_decode(&rnd.rd, KN_FETCH_VERSION, &out, &rnd.arena) != KN_OK) {
+        kn_fparts_backoff(r, v, n, KN_RP_FETCHING, kn_fetcher_failed(f));
     } else if (out.error_code != KN_ERR_NONE) {
         kn_log_ratelimited(KN_LOG_WARN, LOGC, "fetch-err", 5000, "fetch from broker %d: %s",
                            (int)f->source, kn_err_name(out.error_code));
-        for (int i = 0; i < n; i++)
-            if (v[i].fstate == KN_RP_FETCHING && !v[i].done)
-                kn_fpart_backoff(r, &v[i], r->backoff_ms);
+        kn_fparts_backoff(r, v, n, KN_RP_FETCHING, r->backoff_ms);
     } else {
         for (int32_t i = 0; i < out.n_topics; i++) {
             const kn_fetch_resp_topic_t *t = &out.topics[i];
@@ -614,9 +638,7 @@ static void kn_fetcher_fetch_round(kn_fetcher_t *f, kn_fpart_t *v, int n)
             }
         }
     }
-    kn_wbuf_free(&body);
-    kn_wbuf_free(&resp);
-    kn_arena_free(&arena);
+    kn_fround_free(&rnd);
 }
 
 /* ---- the thread -------------------------------------------------------------- */
