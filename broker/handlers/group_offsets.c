@@ -59,6 +59,22 @@ static void kn_gcommit_free(kn_gcommit_t *c)
     free(c);
 }
 
+/* Make the commit's offsets visible in g (lock held). */
+static void kn_gcommit_publish(const kn_gcommit_t *c, kn_group_t *g)
+{
+    for (int i = 0; i < c->n; i++) {
+        kn_group_offset_put(g, &c->offs[i]);
+    }
+}
+
+/* Answer every appended partition of the commit with err. */
+static void kn_gcommit_answer(const kn_gcommit_t *c, kn_err_t err)
+{
+    for (int i = 0; i < c->n; i++) {
+        *c->errs[i] = (int16_t)err;
+    }
+}
+
 /* Make the commit visible (err NONE) or fail its partitions. */
 static void kn_gcommit_settle(kn_gcommit_t *c, kn_err_t err)
 {
@@ -67,15 +83,11 @@ static void kn_gcommit_settle(kn_gcommit_t *c, kn_err_t err)
         kn_gc_lock(gc);
         kn_group_t *g = kn_gtable_find(kn_gc_groups(gc), c->group, strlen(c->group));
         if (g != NULL) {
-            for (int i = 0; i < c->n; i++) {
-                kn_group_offset_put(g, &c->offs[i]);
-            }
+            kn_gcommit_publish(c, g);
         }
         kn_gc_unlock(gc);
     }
-    for (int i = 0; i < c->n; i++) {
-        *c->errs[i] = (int16_t)err;
-    }
+    kn_gcommit_answer(c, err);
 }
 
 static bool kn_gcommit_cb(void *arg, kn_delayed_reason_t why)
@@ -110,6 +122,23 @@ static bool kn_gh_partition_known(const kn_md_t *md, const char *topic, int32_t 
 {
     const kn_md_topic_t *t = md ? kn_md_topic(md, topic) : NULL;
     return t != NULL && kn_md_partition(t, partition) != NULL;
+}
+
+/* The record of g's committed offset for (topic, partition): o's value
+ * encoded into v, or a tombstone when o is NULL (v is then left alone).
+ * The record points into k and v; the caller frees them after appending. */
+static kn_record_in_t kn_gh_offset_record(kn_wbuf_t *k, kn_wbuf_t *v, const kn_group_t *g,
+                                          const char *topic, int32_t partition,
+                                          const kn_goffset_t *o, int64_t now)
+{
+    kn_wbuf_init(k, 64);
+    kn_grec_offset_key(k, g->id, topic, partition);
+    if (o == NULL) {
+        return (kn_record_in_t){ k->data, k->len, NULL, 0, now, 0 };
+    }
+    kn_wbuf_init(v, 64);
+    kn_grec_offset_value(v, o);
+    return (kn_record_in_t){ k->data, k->len, v->data, v->len, now, 0 };
 }
 
 /* Append the commit's records (lock held). Partitions of unknown topics
@@ -152,12 +181,8 @@ static int kn_gh_commit_append(kn_gcoord_t *gc, kn_group_t *g, const kn_offsetco
             o->commit_ts = now;
             /* v2-4 may ask for their own retention; -1 = the broker's. */
             o->expire_ts = r->retention_time_ms > 0 ? now + r->retention_time_ms : -1;
-            kn_wbuf_t *k = &bufs[2 * n], *v = &bufs[2 * n + 1];
-            kn_wbuf_init(k, 64);
-            kn_wbuf_init(v, 64);
-            kn_grec_offset_key(k, g->id, topic, in->partition_index);
-            kn_grec_offset_value(v, o);
-            recs[n] = (kn_record_in_t){ k->data, k->len, v->data, v->len, now, 0 };
+            recs[n] = kn_gh_offset_record(&bufs[2 * n], &bufs[2 * n + 1], g, topic,
+                                          in->partition_index, o, now);
             c->errs[n] = slot;
             n++;
         }
@@ -174,17 +199,13 @@ static int kn_gh_commit_append(kn_gcoord_t *gc, kn_group_t *g, const kn_offsetco
             err = KN_ERR_INVALID_COMMIT_OFFSET_SIZE;
         }
         if (err != KN_ERR_NONE) {
-            for (int i = 0; i < n; i++) {
-                *c->errs[i] = (int16_t)err;
-            }
+            kn_gcommit_answer(c, err);
             c->n = 0;   /* nothing to make visible */
         } else if (kn_gc_durable(gc, g->partition, c->log, c->end, &err) == KN_OK) {
-            for (int i = 0; i < n; i++) {
-                if (err == KN_ERR_NONE) {
-                    kn_group_offset_put(g, &c->offs[i]);
-                }
-                *c->errs[i] = (int16_t)err;
+            if (err == KN_ERR_NONE) {
+                kn_gcommit_publish(c, g);
             }
+            kn_gcommit_answer(c, err);
             c->n = 0;
         } else {
             c->group = kn_strdup(g->id);
@@ -195,9 +216,7 @@ static int kn_gh_commit_append(kn_gcoord_t *gc, kn_group_t *g, const kn_offsetco
                 kn_delayed_watch_tp(op, KN_GROUP_OFFSETS_TOPIC, g->partition);
                 rc = KN_AGAIN;
             } else {
-                for (int i = 0; i < n; i++) {
-                    *c->errs[i] = KN_ERR_COORDINATOR_NOT_AVAILABLE;
-                }
+                kn_gcommit_answer(c, KN_ERR_COORDINATOR_NOT_AVAILABLE);
             }
         }
     }
@@ -276,6 +295,36 @@ static int kn_handle_offset_commit(kn_req_t *req, kn_wbuf_t *resp)
     return KN_OK;
 }
 
+/* ---- the frame of the answers built under the coordinator lock ------------------- */
+
+/* Take the coordinator lock, if this broker has a coordinator. */
+static void kn_gh_lock(kn_gcoord_t *gc)
+{
+    if (gc != NULL) {
+        kn_gc_lock(gc);
+    }
+}
+
+/* Release what kn_gh_lock took, only once the answer is encoded (it
+ * points into group state), and the request's arena. */
+static int kn_gh_done(kn_gcoord_t *gc, kn_arena_t *arena)
+{
+    if (gc != NULL) {
+        kn_gc_unlock(gc);
+    }
+    kn_arena_free(arena);
+    return KN_OK;
+}
+
+/* The group named id (lock held), NULL if there is none; *err says why
+ * this broker cannot answer for it (COORDINATOR_NOT_AVAILABLE without a
+ * coordinator). */
+static kn_group_t *kn_gh_find(kn_gcoord_t *gc, kn_slice_t id, bool empty_ok, kn_err_t *err)
+{
+    *err = KN_ERR_COORDINATOR_NOT_AVAILABLE;
+    return gc != NULL ? kn_gc_lookup(gc, id, empty_ok, false, err, NULL) : NULL;
+}
+
 /* ---- OffsetFetch ------------------------------------------------------------------- */
 
 static void kn_gh_fetch_fill(kn_offsetfetch_resp_partition_t *op, const kn_goffset_t *o,
@@ -328,7 +377,6 @@ static int kn_handle_offset_fetch(kn_req_t *req, kn_wbuf_t *resp)
     kn_offsetfetch_req_t r;
     kn_offsetfetch_resp_t out;
     kn_gcoord_t *gc = kn_gc();
-    kn_err_t err = KN_ERR_COORDINATOR_NOT_AVAILABLE;
 
     kn_arena_init(&arena);
     if (kn_proto_offsetfetch_req_decode(&req->body, req->api_version, &r, &arena) != KN_OK) {
@@ -336,11 +384,9 @@ static int kn_handle_offset_fetch(kn_req_t *req, kn_wbuf_t *resp)
         return KN_ERROR;
     }
     memset(&out, 0, sizeof(out));
-    kn_group_t *g = NULL;
-    if (gc != NULL) {
-        kn_gc_lock(gc);
-        g = kn_gc_lookup(gc, r.group_id, true, false, &err, NULL);
-    }
+    kn_err_t err;
+    kn_gh_lock(gc);
+    kn_group_t *g = kn_gh_find(gc, r.group_id, true, &err);
     if (r.n_topics < 0) {
         if (err == KN_ERR_NONE) {
             kn_gh_fetch_all(&arena, g, &out);
@@ -364,11 +410,7 @@ static int kn_handle_offset_fetch(kn_req_t *req, kn_wbuf_t *resp)
     }
     out.error_code = (int16_t)err;
     kn_proto_offsetfetch_resp_encode(resp, req->api_version, &out);
-    if (gc != NULL) {
-        kn_gc_unlock(gc);
-    }
-    kn_arena_free(&arena);
-    return KN_OK;
+    return kn_gh_done(gc, &arena);
 }
 
 /* ---- ListGroups / DescribeGroups / DeleteGroups ------------------------------------ */
@@ -389,8 +431,7 @@ static int kn_handle_list_groups(kn_req_t *req, kn_wbuf_t *resp)
     if (gc == NULL) {
         out.error_code = KN_ERR_COORDINATOR_NOT_AVAILABLE;
         kn_proto_listgroups_resp_encode(resp, req->api_version, &out);
-        kn_arena_free(&arena);
-        return KN_OK;
+        return kn_gh_done(gc, &arena);
     }
     kn_gc_lock(gc);
     kn_gtable_t *t = kn_gc_groups(gc);
@@ -406,9 +447,7 @@ static int kn_handle_list_groups(kn_req_t *req, kn_wbuf_t *resp)
         }
     }
     kn_proto_listgroups_resp_encode(resp, req->api_version, &out);
-    kn_gc_unlock(gc);
-    kn_arena_free(&arena);
-    return KN_OK;
+    return kn_gh_done(gc, &arena);
 }
 
 /* Kafka's GroupSummary: metadata, assignments and the protocol only while
@@ -459,13 +498,11 @@ static int kn_handle_describe_groups(kn_req_t *req, kn_wbuf_t *resp)
     memset(&out, 0, sizeof(out));
     out.n_groups = r.n_groups;
     out.groups = kn_arena_array(&arena, (size_t)KN_MAX(r.n_groups, 1), sizeof(*out.groups));
-    if (gc != NULL) {
-        kn_gc_lock(gc);
-    }
+    kn_gh_lock(gc);
     for (int32_t i = 0; i < r.n_groups; i++) {
         kn_describegroups_group_t *d = &out.groups[i];
-        kn_err_t err = KN_ERR_COORDINATOR_NOT_AVAILABLE;
-        kn_group_t *g = gc ? kn_gc_lookup(gc, r.groups[i], true, false, &err, NULL) : NULL;
+        kn_err_t err;
+        kn_group_t *g = kn_gh_find(gc, r.groups[i], true, &err);
         d->group_id = r.groups[i];
         d->error_code = (int16_t)err;
         d->authorized_operations = INT32_MIN;
@@ -477,11 +514,7 @@ static int kn_handle_describe_groups(kn_req_t *req, kn_wbuf_t *resp)
         }
     }
     kn_proto_describegroups_resp_encode(resp, req->api_version, &out);
-    if (gc != NULL) {
-        kn_gc_unlock(gc);
-    }
-    kn_arena_free(&arena);
-    return KN_OK;
+    return kn_gh_done(gc, &arena);
 }
 
 static int kn_handle_delete_groups(kn_req_t *req, kn_wbuf_t *resp)
@@ -499,12 +532,10 @@ static int kn_handle_delete_groups(kn_req_t *req, kn_wbuf_t *resp)
     memset(&out, 0, sizeof(out));
     out.n_results = r.n_groups_names;
     out.results = kn_arena_array(&arena, (size_t)KN_MAX(r.n_groups_names, 1), sizeof(*out.results));
-    if (gc != NULL) {
-        kn_gc_lock(gc);
-    }
+    kn_gh_lock(gc);
     for (int32_t i = 0; i < r.n_groups_names; i++) {
-        kn_err_t err = KN_ERR_COORDINATOR_NOT_AVAILABLE;
-        kn_group_t *g = gc ? kn_gc_lookup(gc, r.groups_names[i], true, false, &err, NULL) : NULL;
+        kn_err_t err;
+        kn_group_t *g = kn_gh_find(gc, r.groups_names[i], true, &err);
         if (err == KN_ERR_NONE) {
             if (g == NULL || g->state == KN_GS_DEAD) {
                 err = KN_ERR_GROUP_ID_NOT_FOUND;
@@ -518,11 +549,7 @@ static int kn_handle_delete_groups(kn_req_t *req, kn_wbuf_t *resp)
         out.results[i].error_code = (int16_t)err;
     }
     kn_proto_deletegroups_resp_encode(resp, req->api_version, &out);
-    if (gc != NULL) {
-        kn_gc_unlock(gc);
-    }
-    kn_arena_free(&arena);
-    return KN_OK;
+    return kn_gh_done(gc, &arena);
 }
 
 /* ---- OffsetDelete ------------------------------------------------------------------ */
@@ -536,7 +563,6 @@ static int kn_handle_offset_delete(kn_req_t *req, kn_wbuf_t *resp)
     kn_offsetdelete_req_t r;
     kn_offsetdelete_resp_t out;
     kn_gcoord_t *gc = kn_gc();
-    kn_err_t err = KN_ERR_COORDINATOR_NOT_AVAILABLE;
 
     kn_arena_init(&arena);
     if (kn_proto_offsetdelete_req_decode(&req->body, req->api_version, &r, &arena) != KN_OK) {
@@ -544,13 +570,11 @@ static int kn_handle_offset_delete(kn_req_t *req, kn_wbuf_t *resp)
         return KN_ERROR;
     }
     memset(&out, 0, sizeof(out));
-    kn_group_t *g = NULL;
-    if (gc != NULL) {
-        kn_gc_lock(gc);
-        g = kn_gc_lookup(gc, r.group_id, false, false, &err, NULL);
-        if (err == KN_ERR_NONE && (g == NULL || g->state == KN_GS_DEAD)) {
-            err = KN_ERR_GROUP_ID_NOT_FOUND;
-        }
+    kn_err_t err;
+    kn_gh_lock(gc);
+    kn_group_t *g = kn_gh_find(gc, r.group_id, false, &err);
+    if (err == KN_ERR_NONE && (g == NULL || g->state == KN_GS_DEAD)) {
+        err = KN_ERR_GROUP_ID_NOT_FOUND;
     }
     if (err == KN_ERR_NONE) {
         out.n_topics = r.n_topics;
@@ -571,9 +595,8 @@ static int kn_handle_offset_delete(kn_req_t *req, kn_wbuf_t *resp)
                     perr = KN_ERR_GROUP_SUBSCRIBED_TO_TOPIC;
                 } else if (topic != NULL && kn_group_offset(g, topic, part) != NULL) {
                     kn_wbuf_t k;
-                    kn_wbuf_init(&k, 64);
-                    kn_grec_offset_key(&k, g->id, topic, part);
-                    kn_record_in_t rec = { k.data, k.len, NULL, 0, kn_now_ms(), 0 };
+                    kn_record_in_t rec = kn_gh_offset_record(&k, NULL, g, topic, part, NULL,
+                                                             kn_now_ms());
                     int64_t end;
                     perr = kn_gc_append(gc, g->partition, &rec, 1, &end, NULL);
                     kn_wbuf_free(&k);
@@ -587,11 +610,7 @@ static int kn_handle_offset_delete(kn_req_t *req, kn_wbuf_t *resp)
     }
     out.error_code = (int16_t)err;
     kn_proto_offsetdelete_resp_encode(resp, req->api_version, &out);
-    if (gc != NULL) {
-        kn_gc_unlock(gc);
-    }
-    kn_arena_free(&arena);
-    return KN_OK;
+    return kn_gh_done(gc, &arena);
 }
 
 void kn_group_register_offset_handlers(void)

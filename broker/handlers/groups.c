@@ -52,6 +52,24 @@ static char *kn_gh_client_host(const kn_req_t *req, char *buf, size_t len)
     return buf;
 }
 
+/* Free pk once its answer is taken (nothing refers to it any more). */
+static void kn_gpark_free(kn_gpark_t *pk)
+{
+    kn_wbuf_free(&pk->w.resp);
+    free(pk->member_id);
+    free(pk);
+}
+
+/* Finish pk with an error-only answer of its own API. */
+static void kn_gpark_error(kn_gpark_t *pk, kn_err_t err)
+{
+    if (pk->w.api_key == KN_API_JOIN_GROUP) {
+        kn_gwaiter_join_error(&pk->w, err, pk->member_id);
+    } else {
+        kn_gwaiter_sync_error(&pk->w, err);
+    }
+}
+
 static bool kn_gpark_cb(void *arg, kn_delayed_reason_t why)
 {
     kn_gpark_t *pk = arg;
@@ -71,19 +89,13 @@ static bool kn_gpark_cb(void *arg, kn_delayed_reason_t why)
         kn_gwaiter_detach(&pk->w);
         kn_err_t err = why == KN_DELAYED_TIMEOUT ? KN_ERR_REBALANCE_IN_PROGRESS : KN_ERR_NOT_COORDINATOR;
         pk->w.wake = NULL;
-        if (pk->w.api_key == KN_API_JOIN_GROUP) {
-            kn_gwaiter_join_error(&pk->w, err, pk->member_id);
-        } else {
-            kn_gwaiter_sync_error(&pk->w, err);
-        }
+        kn_gpark_error(pk, err);
     }
     if (gc != NULL) {
         kn_gc_unlock(gc);
     }
     kn_req_complete(pk->req, &pk->w.resp);
-    kn_wbuf_free(&pk->w.resp);
-    free(pk->member_id);
-    free(pk);
+    kn_gpark_free(pk);
     return true;
 }
 
@@ -106,17 +118,13 @@ static int kn_gpark_finish(kn_gpark_t *pk, kn_req_t *req, kn_wbuf_t *resp, int64
 {
     if (pk->w.done) {
         kn_wbuf_raw(resp, pk->w.resp.data, pk->w.resp.len);
-        kn_wbuf_free(&pk->w.resp);
-        free(pk->member_id);
-        free(pk);
+        kn_gpark_free(pk);
         return KN_OK;
     }
     kn_delayed_t *op = kn_delayed_new(req->base, timeout_ms, kn_gpark_cb, pk);
     if (op == NULL) {
         kn_gwaiter_detach(&pk->w);
-        kn_wbuf_free(&pk->w.resp);
-        free(pk->member_id);
-        free(pk);
+        kn_gpark_free(pk);
         return KN_ERROR;
     }
     kn_delayed_watch(op, pk->key);
@@ -176,95 +184,113 @@ static int kn_handle_find_coordinator(kn_req_t *req, kn_wbuf_t *resp)
 
 /* ---- JoinGroup / SyncGroup / Heartbeat / LeaveGroup ------------------------------- */
 
+/* The part of a JoinGroup or SyncGroup that differs: run the state
+ * machine for the request r on the group's coordinator partition p (lock
+ * held), possibly lengthening *timeout_ms. An error it returns is the
+ * answer. */
+typedef kn_err_t (*kn_gpark_run_t)(kn_gcoord_t *gc, int32_t p, kn_gpark_t *pk, const void *r,
+                                   int64_t *timeout_ms);
+
+/* What JoinGroup and SyncGroup share around their run: a waiter to park,
+ * the group-id and coordinator checks, and answering now or parking for
+ * up to timeout_ms. */
+static int kn_gpark_handle(kn_req_t *req, kn_wbuf_t *resp, int16_t api_key, kn_slice_t group_id,
+                           kn_slice_t member_id, int64_t timeout_ms, kn_gpark_run_t run,
+                           const void *r)
+{
+    kn_gcoord_t *gc = kn_gc();
+    kn_gpark_t *pk = kn_gpark_new(req, api_key, member_id);
+    if (gc == NULL) {
+        pk->w.wake = NULL;
+        kn_gpark_error(pk, KN_ERR_COORDINATOR_NOT_AVAILABLE);
+        return kn_gpark_finish(pk, req, resp, 0);
+    }
+    kn_gc_lock(gc);
+    int32_t p = -1;
+    kn_err_t err = group_id.len <= 0 ? KN_ERR_INVALID_GROUP_ID
+                                     : kn_gc_check(gc, (const char *)group_id.ptr,
+                                                   (size_t)group_id.len, &p);
+    if (err == KN_ERR_NONE) {
+        err = run(gc, p, pk, r, &timeout_ms);
+    }
+    if (err != KN_ERR_NONE) {
+        kn_gpark_error(pk, err);
+    }
+    int rc = kn_gpark_finish(pk, req, resp, timeout_ms);
+    kn_gc_unlock(gc);
+    return rc;
+}
+
+/* JoinGroup's run: the group is created on a first join. */
+static kn_err_t kn_gh_join_run(kn_gcoord_t *gc, int32_t p, kn_gpark_t *pk, const void *arg,
+                               int64_t *timeout_ms)
+{
+    const kn_joingroup_req_t *r = arg;
+    const kn_req_t *req = pk->req;
+    char cid[256], hostbuf[80];
+    (void)timeout_ms;
+    snprintf(cid, sizeof(cid), "%.*s", (int)KN_MAX(req->client_id.len, 0),
+             req->client_id.ptr ? (const char *)req->client_id.ptr : "");
+    kn_gclient_t cl = { cid, kn_gh_client_host(req, hostbuf, sizeof(hostbuf)) };
+    kn_group_t *g = kn_gtable_get(kn_gc_groups(gc), (const char *)r->group_id.ptr,
+                                  (size_t)r->group_id.len, p);
+    kn_group_join(g, kn_gc_conf(gc), r, &cl, &pk->w, kn_mono_ms());
+    kn_gc_after(gc, g);
+    return KN_ERR_NONE;
+}
+
 static int kn_handle_join_group(kn_req_t *req, kn_wbuf_t *resp)
 {
     kn_arena_t arena;
     kn_joingroup_req_t r;
-    kn_gcoord_t *gc = kn_gc();
 
     kn_arena_init(&arena);
     if (kn_proto_joingroup_req_decode(&req->body, req->api_version, &r, &arena) != KN_OK) {
         kn_arena_free(&arena);
         return KN_ERROR;
     }
-    kn_gpark_t *pk = kn_gpark_new(req, KN_API_JOIN_GROUP, r.member_id);
-    if (gc == NULL) {
-        pk->w.wake = NULL;
-        kn_gwaiter_join_error(&pk->w, KN_ERR_COORDINATOR_NOT_AVAILABLE, pk->member_id);
-        int rc = kn_gpark_finish(pk, req, resp, 0);
-        kn_arena_free(&arena);
-        return rc;
-    }
-    kn_gc_lock(gc);
-    int32_t p = -1;
-    kn_err_t err = r.group_id.len <= 0 ? KN_ERR_INVALID_GROUP_ID
-                                       : kn_gc_check(gc, (const char *)r.group_id.ptr,
-                                                     (size_t)r.group_id.len, &p);
-    if (err != KN_ERR_NONE) {
-        kn_gwaiter_join_error(&pk->w, err, pk->member_id);
-    } else {
-        char cid[256], hostbuf[80];
-        snprintf(cid, sizeof(cid), "%.*s", (int)KN_MAX(req->client_id.len, 0),
-                 req->client_id.ptr ? (const char *)req->client_id.ptr : "");
-        kn_gclient_t cl = { cid, kn_gh_client_host(req, hostbuf, sizeof(hostbuf)) };
-        kn_group_t *g = kn_gtable_get(kn_gc_groups(gc), (const char *)r.group_id.ptr,
-                                      (size_t)r.group_id.len, p);
-        kn_group_join(g, kn_gc_conf(gc), &r, &cl, &pk->w, kn_mono_ms());
-        kn_gc_after(gc, g);
-    }
     int64_t timeout = (int64_t)KN_MAX(r.rebalance_timeout_ms, r.session_timeout_ms) +
                       KN_GROUP_PARK_SLACK_MS;
-    int rc = kn_gpark_finish(pk, req, resp, timeout);
-    kn_gc_unlock(gc);
+    int rc = kn_gpark_handle(req, resp, KN_API_JOIN_GROUP, r.group_id, r.member_id, timeout,
+                             kn_gh_join_run, &r);
     kn_arena_free(&arena);
     return rc;
+}
+
+/* SyncGroup's run: the park lasts as long as the member's own timeouts
+ * allow on top of the slack. */
+static kn_err_t kn_gh_sync_run(kn_gcoord_t *gc, int32_t p, kn_gpark_t *pk, const void *arg,
+                               int64_t *timeout_ms)
+{
+    const kn_syncgroup_req_t *r = arg;
+    (void)p;
+    kn_group_t *g = kn_gtable_find(kn_gc_groups(gc), (const char *)r->group_id.ptr,
+                                   (size_t)r->group_id.len);
+    if (g == NULL) {
+        return KN_ERR_UNKNOWN_MEMBER_ID;
+    }
+    kn_gmember_t *m = kn_group_member(g, (const char *)r->member_id.ptr,
+                                      (size_t)KN_MAX(r->member_id.len, 0));
+    if (m != NULL) {
+        *timeout_ms += (int64_t)m->rebalance_timeout_ms + m->session_timeout_ms;
+    }
+    kn_group_sync(g, r, &pk->w, kn_mono_ms());
+    kn_gc_after(gc, g);
+    return KN_ERR_NONE;
 }
 
 static int kn_handle_sync_group(kn_req_t *req, kn_wbuf_t *resp)
 {
     kn_arena_t arena;
     kn_syncgroup_req_t r;
-    kn_gcoord_t *gc = kn_gc();
 
     kn_arena_init(&arena);
     if (kn_proto_syncgroup_req_decode(&req->body, req->api_version, &r, &arena) != KN_OK) {
         kn_arena_free(&arena);
         return KN_ERROR;
     }
-    kn_gpark_t *pk = kn_gpark_new(req, KN_API_SYNC_GROUP, r.member_id);
-    int64_t timeout = KN_GROUP_PARK_SLACK_MS;
-    if (gc == NULL) {
-        pk->w.wake = NULL;
-        kn_gwaiter_sync_error(&pk->w, KN_ERR_COORDINATOR_NOT_AVAILABLE);
-        int rc = kn_gpark_finish(pk, req, resp, 0);
-        kn_arena_free(&arena);
-        return rc;
-    }
-    kn_gc_lock(gc);
-    int32_t p = -1;
-    kn_err_t err = r.group_id.len <= 0 ? KN_ERR_INVALID_GROUP_ID
-                                       : kn_gc_check(gc, (const char *)r.group_id.ptr,
-                                                     (size_t)r.group_id.len, &p);
-    kn_group_t *g = NULL;
-    if (err == KN_ERR_NONE) {
-        g = kn_gtable_find(kn_gc_groups(gc), (const char *)r.group_id.ptr, (size_t)r.group_id.len);
-        if (g == NULL) {
-            err = KN_ERR_UNKNOWN_MEMBER_ID;
-        }
-    }
-    if (err != KN_ERR_NONE) {
-        kn_gwaiter_sync_error(&pk->w, err);
-    } else {
-        kn_gmember_t *m = kn_group_member(g, (const char *)r.member_id.ptr,
-                                          (size_t)KN_MAX(r.member_id.len, 0));
-        if (m != NULL) {
-            timeout += (int64_t)m->rebalance_timeout_ms + m->session_timeout_ms;
-        }
-        kn_group_sync(g, &r, &pk->w, kn_mono_ms());
-        kn_gc_after(gc, g);
-    }
-    int rc = kn_gpark_finish(pk, req, resp, timeout);
-    kn_gc_unlock(gc);
+    int rc = kn_gpark_handle(req, resp, KN_API_SYNC_GROUP, r.group_id, r.member_id,
+                             KN_GROUP_PARK_SLACK_MS, kn_gh_sync_run, &r);
     kn_arena_free(&arena);
     return rc;
 }
