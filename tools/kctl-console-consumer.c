@@ -96,10 +96,16 @@ static const struct option kn_cons_longopts[] = {
     { NULL, 0, NULL, 0 }
 };
 
+/* --property settings go to the record format. */
+static int kn_cons_set_prop(void *fmt, const char *key, const char *value, char *err,
+                            size_t errlen)
+{
+    return kn_tool_fmt_set(fmt, key, value, err, errlen);
+}
+
 /* Returns -1 to go on, else the exit code. */
 static int kn_cons_parse(kn_cons_opts_t *o, kn_tool_fmt_t *fmt, int argc, char **argv)
 {
-    char msg[512];
     int c;
 
     opterr = 0;
@@ -177,18 +183,9 @@ static int kn_cons_parse(kn_cons_opts_t *o, kn_tool_fmt_t *fmt, int argc, char *
         return kn_tool_misuse(&kn_cons_cli,
                               "Options group and partition cannot be specified together.");
     }
-    for (size_t i = 0; i < o->props.n; i++) {
-        char *k, *v;
-        int rc;
-        if (kn_tool_split_kv(o->props.items[i], &k, &v) != KN_OK) {
-            return kn_tool_bad_value(&kn_cons_cli, "--property", "key=value", o->props.items[i]);
-        }
-        rc = kn_tool_fmt_set(fmt, k, v, msg, sizeof(msg));
-        free(k);
-        free(v);
-        if (rc != KN_OK) {
-            return kn_tool_misuse(&kn_cons_cli, "%s", msg);
-        }
+    int rc = kn_tools_apply_props(&kn_cons_cli, &o->props, kn_cons_set_prop, fmt);
+    if (rc >= 0) {
+        return rc;
     }
     if (!o->offset_given) {
         o->offset = o->from_beginning ? RD_KAFKA_OFFSET_BEGINNING : RD_KAFKA_OFFSET_END;
@@ -381,7 +378,6 @@ int main(int argc, char **argv)
 {
     kn_cons_opts_t o = { .partition = -1, .max_messages = -1, .timeout_ms = -1 };
     kn_tool_fmt_t fmt;
-    char err[512];
     long long count = 0;
     int rc;
 
@@ -398,16 +394,12 @@ int main(int argc, char **argv)
     const char *with_group[] = { "group.id", o.group ? o.group : "",
                                  "auto.offset.reset", o.from_beginning ? "earliest" : "latest",
                                  NULL };
-    rd_kafka_conf_t *conf = kn_tool_client_conf(&o.client, PROG, o.group ? with_group : no_group,
-                                                err, sizeof(err));
-    if (conf != NULL && o.isolation != NULL &&
-        kn_tool_conf_set(conf, "isolation.level", o.isolation, "--isolation-level", err,
-                         sizeof(err)) != KN_OK) {
-        rd_kafka_conf_destroy(conf);
-        conf = NULL;
-    }
+    const kn_tool_flag_conf_t flags[] = {
+        { "isolation.level", o.isolation, "--isolation-level" },
+    };
+    rd_kafka_conf_t *conf = kn_tools_make_conf(PROG, &o.client, o.group ? with_group : no_group,
+                                               flags, KN_ARRAY_LEN(flags));
     if (conf == NULL) {
-        kn_tool_err(PROG, "%s", err);
         rc = KN_TOOL_EXIT_FAIL;
         goto out;
     }
@@ -429,8 +421,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "Processed a total of %lld messages\n", count);
 out:
     kn_tool_fmt_free(&fmt);
-    kn_tool_strv_free(&o.client.files);
-    kn_tool_strv_free(&o.client.props);
+    kn_tools_client_opts_free(&o.client);
     kn_tool_strv_free(&o.props);
     return rc;
 }

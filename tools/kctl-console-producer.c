@@ -96,10 +96,16 @@ static const struct option kn_prod_longopts[] = {
     { NULL, 0, NULL, 0 }
 };
 
+/* --property settings go to the line reader. */
+static int kn_prod_set_prop(void *rd, const char *key, const char *value, char *err,
+                            size_t errlen)
+{
+    return kn_tool_reader_set(rd, key, value, err, errlen);
+}
+
 /* Returns -1 to go on, else the exit code. */
 static int kn_prod_parse(kn_prod_opts_t *o, kn_tool_reader_t *rd, int argc, char **argv)
 {
-    char msg[512];
     int c, rc;
 
     opterr = 0;
@@ -161,20 +167,7 @@ static int kn_prod_parse(kn_prod_opts_t *o, kn_tool_reader_t *rd, int argc, char
     if (o->topic == NULL) {
         return kn_tool_missing(&kn_prod_cli, "topic");
     }
-    for (size_t i = 0; i < o->props.n; i++) {
-        char *k, *v;
-        if (kn_tool_split_kv(o->props.items[i], &k, &v) != KN_OK) {
-            return kn_tool_misuse(&kn_prod_cli, "--property: expected key=value, got '%s'",
-                                  o->props.items[i]);
-        }
-        rc = kn_tool_reader_set(rd, k, v, msg, sizeof(msg));
-        free(k);
-        free(v);
-        if (rc != KN_OK) {
-            return kn_tool_misuse(&kn_prod_cli, "%s", msg);
-        }
-    }
-    return -1;
+    return kn_tools_apply_props(&kn_prod_cli, &o->props, kn_prod_set_prop, rd);
 }
 
 static void kn_prod_on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -281,7 +274,6 @@ int main(int argc, char **argv)
     kn_prod_opts_t o = { 0 };
     kn_tool_reader_t rd;
     kn_prod_state_t st = { 0 };
-    char err[512];
     int rc;
 
     kn_tool_init(PROG);
@@ -293,22 +285,17 @@ int main(int argc, char **argv)
     /* Kafka's console producer defaults: acks=all, and give up on a record
      * after two minutes (delivery.timeout.ms) rather than librdkafka's five. */
     const char *defaults[] = { "acks", "all", "message.timeout.ms", "120000", NULL };
-    rd_kafka_conf_t *conf = kn_tool_client_conf(&o.client, PROG, defaults, err, sizeof(err));
-    const char *flags[][2] = {
-        { "acks", o.acks }, { "compression.codec", o.compression },
-        { "request.timeout.ms", o.request_timeout }, { "message.send.max.retries", o.retries },
-        { "linger.ms", o.linger }, { "batch.num.messages", o.batch_size },
+    const kn_tool_flag_conf_t flags[] = {
+        { "acks", o.acks, "command line" },
+        { "compression.codec", o.compression, "command line" },
+        { "request.timeout.ms", o.request_timeout, "command line" },
+        { "message.send.max.retries", o.retries, "command line" },
+        { "linger.ms", o.linger, "command line" },
+        { "batch.num.messages", o.batch_size, "command line" },
     };
-    for (size_t i = 0; conf != NULL && i < KN_ARRAY_LEN(flags); i++) {
-        if (flags[i][1] != NULL &&
-            kn_tool_conf_set(conf, flags[i][0], flags[i][1], "command line", err,
-                             sizeof(err)) != KN_OK) {
-            rd_kafka_conf_destroy(conf);
-            conf = NULL;
-        }
-    }
+    rd_kafka_conf_t *conf = kn_tools_make_conf(PROG, &o.client, defaults, flags,
+                                               KN_ARRAY_LEN(flags));
     if (conf == NULL) {
-        kn_tool_err(PROG, "%s", err);
         rc = KN_TOOL_EXIT_FAIL;
         goto out;
     }
@@ -338,8 +325,7 @@ int main(int argc, char **argv)
     rc = (read_rc != KN_OK || st.failed > 0) ? KN_TOOL_EXIT_FAIL : KN_TOOL_EXIT_OK;
 out:
     kn_tool_reader_free(&rd);
-    kn_tool_strv_free(&o.client.files);
-    kn_tool_strv_free(&o.client.props);
+    kn_tools_client_opts_free(&o.client);
     kn_tool_strv_free(&o.props);
     return rc;
 }

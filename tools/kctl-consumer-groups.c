@@ -41,15 +41,13 @@ typedef enum {
 
 typedef struct {
     kn_tool_client_opts_t client;
-    kn_cg_action_t        action;
-    int                   nactions;
+    kn_tool_choice_t      action;       /* .value: a kn_cg_action_t */
     kn_cg_view_t          view;
     kn_tool_strv_t        groups;
     bool                  all_groups;
     kn_tool_strv_t        topics;       /* --topic T or T:0,1 */
     bool                  all_topics;
-    kn_cg_spec_t          spec;
-    int                   nspecs;
+    kn_tool_choice_t      spec;         /* .value: a kn_cg_spec_t */
     long long             value;        /* --to-offset / --shift-by */
     int64_t               datetime_ms;  /* --to-datetime */
     bool                  dry_run, execute;
@@ -158,22 +156,6 @@ static const struct option kn_cg_longopts[] = {
     { NULL, 0, NULL, 0 }
 };
 
-static void kn_cg_set_action(kn_cg_opts_t *o, kn_cg_action_t a)
-{
-    if (o->action != a) {
-        o->nactions++;
-    }
-    o->action = a;
-}
-
-static void kn_cg_set_spec(kn_cg_opts_t *o, kn_cg_spec_t s)
-{
-    if (o->spec != s) {
-        o->nspecs++;
-    }
-    o->spec = s;
-}
-
 /* Returns -1 to go on, else the exit code. */
 static int kn_cg_parse(kn_cg_opts_t *o, int argc, char **argv)
 {
@@ -185,10 +167,10 @@ static int kn_cg_parse(kn_cg_opts_t *o, int argc, char **argv)
         switch (c) {
         case OPT_BOOTSTRAP: o->client.bootstrap = optarg; break;
         case OPT_COMMAND_CONFIG: kn_tool_strv_push(&o->client.files, optarg); break;
-        case OPT_LIST: kn_cg_set_action(o, KN_CG_LIST); break;
-        case OPT_DESCRIBE: kn_cg_set_action(o, KN_CG_DESCRIBE); break;
-        case OPT_DELETE: kn_cg_set_action(o, KN_CG_DELETE); break;
-        case OPT_RESET: kn_cg_set_action(o, KN_CG_RESET); break;
+        case OPT_LIST: kn_tools_choose(&o->action, KN_CG_LIST); break;
+        case OPT_DESCRIBE: kn_tools_choose(&o->action, KN_CG_DESCRIBE); break;
+        case OPT_DELETE: kn_tools_choose(&o->action, KN_CG_DELETE); break;
+        case OPT_RESET: kn_tools_choose(&o->action, KN_CG_RESET); break;
         case OPT_GROUP: kn_tool_strv_push(&o->groups, optarg); break;
         case OPT_ALL_GROUPS: o->all_groups = true; break;
         case OPT_OFFSETS: o->view = KN_CG_VIEW_OFFSETS; break;
@@ -196,8 +178,8 @@ static int kn_cg_parse(kn_cg_opts_t *o, int argc, char **argv)
         case OPT_STATE: o->view = KN_CG_VIEW_STATE; break;
         case OPT_TOPIC: kn_tool_strv_push(&o->topics, optarg); break;
         case OPT_ALL_TOPICS: o->all_topics = true; break;
-        case OPT_TO_EARLIEST: kn_cg_set_spec(o, KN_CG_TO_EARLIEST); break;
-        case OPT_TO_LATEST: kn_cg_set_spec(o, KN_CG_TO_LATEST); break;
+        case OPT_TO_EARLIEST: kn_tools_choose(&o->spec, KN_CG_TO_EARLIEST); break;
+        case OPT_TO_LATEST: kn_tools_choose(&o->spec, KN_CG_TO_LATEST); break;
         case OPT_TO_OFFSET:
         case OPT_SHIFT_BY:
             if (kn_tool_parse_long(optarg, c == OPT_TO_OFFSET ? 0 : INT64_MIN / 2, INT64_MAX / 2, &v) != KN_OK) {
@@ -205,14 +187,14 @@ static int kn_cg_parse(kn_cg_opts_t *o, int argc, char **argv)
                                       "%s: expected an integer, got '%s'", argv[optind - 1], optarg);
             }
             o->value = v;
-            kn_cg_set_spec(o, c == OPT_TO_OFFSET ? KN_CG_TO_OFFSET : KN_CG_SHIFT_BY);
+            kn_tools_choose(&o->spec, c == OPT_TO_OFFSET ? KN_CG_TO_OFFSET : KN_CG_SHIFT_BY);
             break;
         case OPT_TO_DATETIME:
             if (kn_cg_parse_datetime(optarg, &o->datetime_ms) != KN_OK) {
                 return kn_tool_misuse(&kn_cg_cli,
                                       "--to-datetime: expected YYYY-MM-DDTHH:mm:SS.sss, got '%s'", optarg);
             }
-            kn_cg_set_spec(o, KN_CG_TO_DATETIME);
+            kn_tools_choose(&o->spec, KN_CG_TO_DATETIME);
             break;
         case OPT_DRY_RUN: o->dry_run = true; break;
         case OPT_EXECUTE: o->execute = true; break;
@@ -231,7 +213,7 @@ static int kn_cg_parse(kn_cg_opts_t *o, int argc, char **argv)
     if (optind < argc) {
         return kn_tool_misuse(&kn_cg_cli, "unexpected argument '%s'", argv[optind]);
     }
-    if (o->nactions != 1) {
+    if (o->action.count != 1) {
         return kn_tool_misuse(&kn_cg_cli,
                               "Command must include exactly one action: --list, --describe, --delete, "
                               "--reset-offsets");
@@ -239,17 +221,17 @@ static int kn_cg_parse(kn_cg_opts_t *o, int argc, char **argv)
     if (o->client.bootstrap == NULL) {
         return kn_tool_missing(&kn_cg_cli, "bootstrap-server");
     }
-    if ((o->action == KN_CG_DESCRIBE && o->groups.n == 0 && !o->all_groups) ||
-        ((o->action == KN_CG_DELETE || o->action == KN_CG_RESET) && o->groups.n == 0)) {
+    if ((o->action.value == KN_CG_DESCRIBE && o->groups.n == 0 && !o->all_groups) ||
+        ((o->action.value == KN_CG_DELETE || o->action.value == KN_CG_RESET) && o->groups.n == 0)) {
         return kn_tool_misuse(&kn_cg_cli,
                               "Option [group] is required (or --all-groups with --describe)");
     }
-    if (o->action == KN_CG_RESET) {
+    if (o->action.value == KN_CG_RESET) {
         if (o->topics.n == 0 && !o->all_topics) {
             return kn_tool_misuse(&kn_cg_cli,
                                   "One of the reset scopes should be defined: --all-topics, --topic");
         }
-        if (o->nspecs != 1) {
+        if (o->spec.count != 1) {
             return kn_tool_misuse(&kn_cg_cli,
                                   "Option [reset-offsets] takes exactly one of --to-earliest, --to-latest, "
                                   "--to-offset, --to-datetime, --shift-by");
@@ -271,33 +253,17 @@ static int kn_cg_parse(kn_cg_opts_t *o, int argc, char **argv)
 
 /* ---- admin round trips ------------------------------------------------------------ */
 
-typedef struct {
-    rd_kafka_t       *rk;
-    rd_kafka_queue_t *q;
-    int               timeout_ms;
-} kn_cg_t;
-
-static rd_kafka_AdminOptions_t *kn_cg_adminopts(kn_cg_t *cg, rd_kafka_admin_op_t op)
-{
-    char err[256];
-    rd_kafka_AdminOptions_t *ao = rd_kafka_AdminOptions_new(cg->rk, op);
-    rd_kafka_AdminOptions_set_request_timeout(ao, cg->timeout_ms, err, sizeof(err));
-    return ao;
-}
+/* cg is the Admin client (tools/lib/tool.h); its timeout_ms also bounds
+ * the metadata and offset queries made with cg->rk. */
 
 /* Wait for the result event of the admin call just made; NULL on timeout
- * or a request-level error (printed). */
-static rd_kafka_event_t *kn_cg_wait(kn_cg_t *cg, const char *what)
+ * or a request-level error (printed as "what: reason"). */
+static rd_kafka_event_t *kn_cg_wait(kn_tool_admin_t *cg, const char *what)
 {
-    rd_kafka_event_t *ev = rd_kafka_queue_poll(cg->q, cg->timeout_ms + 5000);
+    char err[512];
+    rd_kafka_event_t *ev = kn_tools_admin_wait(cg, "timed out", err, sizeof(err));
     if (ev == NULL) {
-        kn_tool_err(PROG, "%s: timed out", what);
-        return NULL;
-    }
-    if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        kn_tool_err(PROG, "%s: %s", what, rd_kafka_event_error_string(ev));
-        rd_kafka_event_destroy(ev);
-        return NULL;
+        kn_tool_err(PROG, "%s: %s", what, err);
     }
     return ev;
 }
@@ -310,9 +276,9 @@ static int kn_cmp_str(const void *a, const void *b)
 }
 
 /* Every group id the cluster knows (sorted, heap); NULL on failure. */
-static char **kn_cg_list_ids(kn_cg_t *cg, size_t *n)
+static char **kn_cg_list_ids(kn_tool_admin_t *cg, size_t *n)
 {
-    rd_kafka_AdminOptions_t *ao = kn_cg_adminopts(cg, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
+    rd_kafka_AdminOptions_t *ao = kn_tools_admin_options(cg, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
     rd_kafka_ListConsumerGroups(cg->rk, ao, cg->q);
     rd_kafka_AdminOptions_destroy(ao);
     rd_kafka_event_t *ev = kn_cg_wait(cg, "list groups");
@@ -350,7 +316,7 @@ static void kn_cg_free_ids(char **ids, size_t n)
     free(ids);
 }
 
-static int kn_cg_list(kn_cg_t *cg)
+static int kn_cg_list(kn_tool_admin_t *cg)
 {
     size_t n = 0;
     char **ids = kn_cg_list_ids(cg, &n);
@@ -367,11 +333,11 @@ static int kn_cg_list(kn_cg_t *cg)
 /* ---- group facts ------------------------------------------------------------------- */
 
 /* Describe one group: the event (caller destroys) and its description. */
-static const rd_kafka_ConsumerGroupDescription_t *kn_cg_describe_one(kn_cg_t *cg, const char *group,
+static const rd_kafka_ConsumerGroupDescription_t *kn_cg_describe_one(kn_tool_admin_t *cg, const char *group,
                                                                       rd_kafka_event_t **evp)
 {
     const char *groups[1] = { group };
-    rd_kafka_AdminOptions_t *ao = kn_cg_adminopts(cg, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
+    rd_kafka_AdminOptions_t *ao = kn_tools_admin_options(cg, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
     rd_kafka_DescribeConsumerGroups(cg->rk, groups, 1, ao, cg->q);
     rd_kafka_AdminOptions_destroy(ao);
     *evp = kn_cg_wait(cg, "describe group");
@@ -396,7 +362,7 @@ static const rd_kafka_ConsumerGroupDescription_t *kn_cg_describe_one(kn_cg_t *cg
 /* Committed offsets of a group (all partitions with one); NULL on
  * failure. We name every partition of the cluster rather than asking for
  * "all" (a null list): librdkafka 2.0 sends that as an empty list. */
-static rd_kafka_topic_partition_list_t *kn_cg_committed(kn_cg_t *cg, const char *group)
+static rd_kafka_topic_partition_list_t *kn_cg_committed(kn_tool_admin_t *cg, const char *group)
 {
     const struct rd_kafka_metadata *md = NULL;
     if (rd_kafka_metadata(cg->rk, 1, NULL, &md, cg->timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -415,7 +381,7 @@ static rd_kafka_topic_partition_list_t *kn_cg_committed(kn_cg_t *cg, const char 
     rd_kafka_metadata_destroy(md);
     rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(group, all->cnt > 0 ? all : NULL);
     rd_kafka_topic_partition_list_destroy(all);
-    rd_kafka_AdminOptions_t *ao = kn_cg_adminopts(cg, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
+    rd_kafka_AdminOptions_t *ao = kn_tools_admin_options(cg, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
     rd_kafka_ListConsumerGroupOffsets(cg->rk, &req, 1, ao, cg->q);
     rd_kafka_AdminOptions_destroy(ao);
     rd_kafka_ListConsumerGroupOffsets_destroy(req);
@@ -501,7 +467,7 @@ static void kn_cg_print_offsets(const char *group, kn_cg_row_t *rows, size_t n)
     (void)wcl;
 }
 
-static int kn_cg_describe_offsets(kn_cg_t *cg, const char *group,
+static int kn_cg_describe_offsets(kn_tool_admin_t *cg, const char *group,
                                   const rd_kafka_ConsumerGroupDescription_t *d)
 {
     rd_kafka_topic_partition_list_t *committed = kn_cg_committed(cg, group);
@@ -606,7 +572,7 @@ static void kn_cg_describe_state(const char *group, const rd_kafka_ConsumerGroup
            rd_kafka_ConsumerGroupDescription_member_count(d));
 }
 
-static int kn_cg_describe(kn_cg_t *cg, const kn_cg_opts_t *o)
+static int kn_cg_describe(kn_tool_admin_t *cg, const kn_cg_opts_t *o)
 {
     size_t n = o->groups.n;
     char **ids = o->groups.items;
@@ -644,13 +610,13 @@ static int kn_cg_describe(kn_cg_t *cg, const kn_cg_opts_t *o)
 
 /* ---- --delete ------------------------------------------------------------------------ */
 
-static int kn_cg_delete(kn_cg_t *cg, const kn_cg_opts_t *o)
+static int kn_cg_delete(kn_tool_admin_t *cg, const kn_cg_opts_t *o)
 {
     rd_kafka_DeleteGroup_t **dg = kn_calloc(o->groups.n, sizeof(*dg));
     for (size_t i = 0; i < o->groups.n; i++) {
         dg[i] = rd_kafka_DeleteGroup_new(o->groups.items[i]);
     }
-    rd_kafka_AdminOptions_t *ao = kn_cg_adminopts(cg, RD_KAFKA_ADMIN_OP_DELETEGROUPS);
+    rd_kafka_AdminOptions_t *ao = kn_tools_admin_options(cg, RD_KAFKA_ADMIN_OP_DELETEGROUPS);
     rd_kafka_DeleteGroups(cg->rk, dg, o->groups.n, ao, cg->q);
     rd_kafka_AdminOptions_destroy(ao);
     rd_kafka_DeleteGroup_destroy_array(dg, o->groups.n);
@@ -682,7 +648,7 @@ static int kn_cg_delete(kn_cg_t *cg, const kn_cg_opts_t *o)
 
 /* The partitions to reset: --topic T (every partition, from metadata),
  * --topic T:0,2, or --all-topics (whatever the group has committed). */
-static rd_kafka_topic_partition_list_t *kn_cg_reset_scope(kn_cg_t *cg, const kn_cg_opts_t *o,
+static rd_kafka_topic_partition_list_t *kn_cg_reset_scope(kn_tool_admin_t *cg, const kn_cg_opts_t *o,
                                                           const rd_kafka_topic_partition_list_t *committed)
 {
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
@@ -744,11 +710,11 @@ fail:
 }
 
 /* Fill l's offsets with the target of the reset spec; KN_OK / KN_ERROR. */
-static int kn_cg_reset_targets(kn_cg_t *cg, const kn_cg_opts_t *o, rd_kafka_topic_partition_list_t *l,
+static int kn_cg_reset_targets(kn_tool_admin_t *cg, const kn_cg_opts_t *o, rd_kafka_topic_partition_list_t *l,
                                const rd_kafka_topic_partition_list_t *committed)
 {
     rd_kafka_topic_partition_list_t *times = NULL;
-    if (o->spec == KN_CG_TO_DATETIME) {
+    if (o->spec.value == KN_CG_TO_DATETIME) {
         times = rd_kafka_topic_partition_list_copy(l);
         for (int i = 0; i < times->cnt; i++) {
             times->elems[i].offset = o->datetime_ms;
@@ -776,7 +742,7 @@ static int kn_cg_reset_targets(kn_cg_t *cg, const kn_cg_opts_t *o, rd_kafka_topi
             rd_kafka_topic_partition_list_find(committed, tp->topic, tp->partition);
         int64_t cur = c != NULL && c->offset >= 0 ? c->offset : lo;
         int64_t target;
-        switch (o->spec) {
+        switch (o->spec.value) {
         case KN_CG_TO_EARLIEST: target = lo; break;
         case KN_CG_TO_LATEST: target = hi; break;
         case KN_CG_TO_OFFSET: target = o->value; break;
@@ -798,10 +764,10 @@ static int kn_cg_reset_targets(kn_cg_t *cg, const kn_cg_opts_t *o, rd_kafka_topi
     return KN_OK;
 }
 
-static int kn_cg_commit(kn_cg_t *cg, const char *group, const rd_kafka_topic_partition_list_t *l)
+static int kn_cg_commit(kn_tool_admin_t *cg, const char *group, const rd_kafka_topic_partition_list_t *l)
 {
     rd_kafka_AlterConsumerGroupOffsets_t *req = rd_kafka_AlterConsumerGroupOffsets_new(group, l);
-    rd_kafka_AdminOptions_t *ao = kn_cg_adminopts(cg, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS);
+    rd_kafka_AdminOptions_t *ao = kn_tools_admin_options(cg, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS);
     rd_kafka_AlterConsumerGroupOffsets(cg->rk, &req, 1, ao, cg->q);
     rd_kafka_AdminOptions_destroy(ao);
     rd_kafka_AlterConsumerGroupOffsets_destroy(req);
@@ -832,7 +798,7 @@ static int kn_cg_commit(kn_cg_t *cg, const char *group, const rd_kafka_topic_par
     return rc;
 }
 
-static int kn_cg_reset(kn_cg_t *cg, const kn_cg_opts_t *o)
+static int kn_cg_reset(kn_tool_admin_t *cg, const kn_cg_opts_t *o)
 {
     int rc = KN_TOOL_EXIT_OK;
     for (size_t g = 0; g < o->groups.n && rc == KN_TOOL_EXIT_OK; g++) {
@@ -887,7 +853,6 @@ static int kn_cg_reset(kn_cg_t *cg, const kn_cg_opts_t *o)
 int main(int argc, char **argv)
 {
     kn_cg_opts_t o;
-    char err[512];
 
     memset(&o, 0, sizeof(o));
     o.timeout_ms = 30000;
@@ -896,32 +861,23 @@ int main(int argc, char **argv)
     if (rc >= 0) {
         goto out;
     }
-    rd_kafka_conf_t *conf = kn_tool_client_conf(&o.client, PROG, NULL, err, sizeof(err));
-    if (conf == NULL) {
-        kn_tool_err(PROG, "%s", err);
+    /* The wait margin only guards against a lost event: librdkafka ends
+     * each request itself after its timeout. */
+    kn_tool_admin_t cg = { .timeout_ms = o.timeout_ms, .wait_ms = o.timeout_ms + 5000 };
+    if (kn_tools_admin_open(&cg, PROG, &o.client) != KN_OK) {
         rc = KN_TOOL_EXIT_FAIL;
         goto out;
     }
-    kn_cg_t cg;
-    cg.timeout_ms = o.timeout_ms;
-    cg.rk = kn_tool_client_new(PROG, RD_KAFKA_PRODUCER, conf);
-    if (cg.rk == NULL) {
-        rc = KN_TOOL_EXIT_FAIL;
-        goto out;
-    }
-    cg.q = rd_kafka_queue_new(cg.rk);
-    switch (o.action) {
+    switch (o.action.value) {
     case KN_CG_LIST: rc = kn_cg_list(&cg); break;
     case KN_CG_DESCRIBE: rc = kn_cg_describe(&cg, &o); break;
     case KN_CG_DELETE: rc = kn_cg_delete(&cg, &o); break;
     case KN_CG_RESET: rc = kn_cg_reset(&cg, &o); break;
     default: rc = KN_TOOL_EXIT_FAIL; break;
     }
-    rd_kafka_queue_destroy(cg.q);
-    rd_kafka_destroy(cg.rk);
+    kn_tools_admin_close(&cg);
 out:
-    kn_tool_strv_free(&o.client.files);
-    kn_tool_strv_free(&o.client.props);
+    kn_tools_client_opts_free(&o.client);
     kn_tool_strv_free(&o.groups);
     kn_tool_strv_free(&o.topics);
     return rc;

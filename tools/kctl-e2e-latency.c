@@ -501,7 +501,6 @@ int main(int argc, char **argv)
     kn_e2e_rate_t rate = { 0 };
     rd_kafka_t *prk = NULL;
     rd_kafka_topic_t *prkt = NULL;
-    char err[512];
     int rc;
 
     kn_tool_init(PROG);
@@ -512,14 +511,10 @@ int main(int argc, char **argv)
     rc = KN_TOOL_EXIT_FAIL;
     /* Kafka's EndToEndLatency: no linger, so a record leaves at once. */
     const char *pdefaults[] = { "linger.ms", "0", NULL };
-    rd_kafka_conf_t *pconf = kn_tool_client_conf(&o.prod, PROG, pdefaults, err, sizeof(err));
-    if (pconf != NULL &&
-        kn_tool_conf_set(pconf, "acks", o.acks, "--acks", err, sizeof(err)) != KN_OK) {
-        rd_kafka_conf_destroy(pconf);
-        pconf = NULL;
-    }
+    const kn_tool_flag_conf_t pflags[] = { { "acks", o.acks, "--acks" } };
+    rd_kafka_conf_t *pconf = kn_tools_make_conf(PROG, &o.prod, pdefaults, pflags,
+                                                KN_ARRAY_LEN(pflags));
     if (pconf == NULL) {
-        kn_tool_err(PROG, "%s", err);
         goto out;
     }
     rd_kafka_conf_set_dr_msg_cb(pconf, kn_e2e_on_delivery);
@@ -528,9 +523,8 @@ int main(int argc, char **argv)
         goto out;
     }
     prkt = rd_kafka_topic_new(prk, o.topic, NULL);
-    rd_kafka_conf_t *cconf = kn_tool_client_conf(&o.cons, PROG, NULL, err, sizeof(err));
+    rd_kafka_conf_t *cconf = kn_tools_make_conf(PROG, &o.cons, NULL, NULL, 0);
     if (cconf == NULL) {
-        kn_tool_err(PROG, "%s", err);
         goto out;
     }
     cons.rk = kn_tool_client_new(PROG, RD_KAFKA_CONSUMER, cconf);
@@ -573,9 +567,7 @@ out:
         rd_kafka_flush(prk, 1000);
         rd_kafka_destroy(prk);
     }
-    kn_tool_strv_free(&o.prod.files);
-    kn_tool_strv_free(&o.prod.props);
-    kn_tool_strv_free(&o.cons.files);
-    kn_tool_strv_free(&o.cons.props);
+    kn_tools_client_opts_free(&o.prod);
+    kn_tools_client_opts_free(&o.cons);
     return rc;
 }

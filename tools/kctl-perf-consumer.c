@@ -369,7 +369,6 @@ int main(int argc, char **argv)
 {
     kn_pc_opts_t o = { 0 };
     kn_pc_state_t st = { 0 };
-    char err[512];
     int rc;
 
     kn_tool_init(PROG);
@@ -383,14 +382,10 @@ int main(int argc, char **argv)
         "auto.offset.reset", o.from_latest ? "latest" : "earliest",
         "enable.partition.eof", "false", NULL
     };
-    rd_kafka_conf_t *conf = kn_tool_client_conf(&o.client, PROG, defaults, err, sizeof(err));
-    if (conf != NULL && o.group != NULL &&
-        kn_tool_conf_set(conf, "group.id", o.group, "--group", err, sizeof(err)) != KN_OK) {
-        rd_kafka_conf_destroy(conf);
-        conf = NULL;
-    }
+    const kn_tool_flag_conf_t flags[] = { { "group.id", o.group, "--group" } };
+    rd_kafka_conf_t *conf = kn_tools_make_conf(PROG, &o.client, defaults, flags,
+                                               KN_ARRAY_LEN(flags));
     if (conf == NULL) {
-        kn_tool_err(PROG, "%s", err);
         goto out;
     }
     rd_kafka_conf_set_opaque(conf, &st);
@@ -412,7 +407,6 @@ int main(int argc, char **argv)
     rd_kafka_destroy(rk);
     rc = run_rc == KN_OK ? KN_TOOL_EXIT_OK : KN_TOOL_EXIT_FAIL;
 out:
-    kn_tool_strv_free(&o.client.files);
-    kn_tool_strv_free(&o.client.props);
+    kn_tools_client_opts_free(&o.client);
     return rc;
 }

@@ -374,9 +374,8 @@ int main(int argc, char **argv)
     if (kn_pp_payloads_load(&pl, &o) != KN_OK) {
         goto out;
     }
-    rd_kafka_conf_t *conf = kn_tool_client_conf(&o.client, PROG, NULL, err, sizeof(err));
+    rd_kafka_conf_t *conf = kn_tools_make_conf(PROG, &o.client, NULL, NULL, 0);
     if (conf == NULL) {
-        kn_tool_err(PROG, "%s", err);
         goto out;
     }
     size_t blen = sizeof(err);
@@ -427,7 +426,6 @@ out_lat:
     kn_perf_lat_free(&st.lat);
 out:
     kn_pp_payloads_free(&pl);
-    kn_tool_strv_free(&o.client.files);
-    kn_tool_strv_free(&o.client.props);
+    kn_tools_client_opts_free(&o.client);
     return rc;
 }

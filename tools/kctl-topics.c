@@ -31,8 +31,7 @@ typedef enum {
 
 typedef struct {
     kn_tool_client_opts_t client;
-    kn_topics_action_t    action;
-    int                   nactions;          /* how many action flags were given */
+    kn_tool_choice_t      action;            /* .value: a kn_topics_action_t */
     const char           *topic;             /* name or pattern */
     long long             partitions;        /* -1 = not given */
     long long             replication;       /* -1 = not given */
@@ -113,14 +112,6 @@ static const struct option kn_topics_longopts[] = {
     { NULL, 0, NULL, 0 }
 };
 
-static void kn_topics_set_action(kn_topics_opts_t *o, kn_topics_action_t a)
-{
-    if (o->action != a) {
-        o->nactions++;
-    }
-    o->action = a;
-}
-
 /* Returns -1 to go on, else the exit code. */
 static int kn_topics_parse(kn_topics_opts_t *o, int argc, char **argv)
 {
@@ -131,11 +122,11 @@ static int kn_topics_parse(kn_topics_opts_t *o, int argc, char **argv)
         switch (c) {
         case OPT_BOOTSTRAP: o->client.bootstrap = optarg; break;
         case OPT_COMMAND_CONFIG: kn_tool_strv_push(&o->client.files, optarg); break;
-        case OPT_CREATE: kn_topics_set_action(o, KN_TOPICS_CREATE); break;
-        case OPT_LIST: kn_topics_set_action(o, KN_TOPICS_LIST); break;
-        case OPT_DESCRIBE: kn_topics_set_action(o, KN_TOPICS_DESCRIBE); break;
-        case OPT_DELETE: kn_topics_set_action(o, KN_TOPICS_DELETE); break;
-        case OPT_ALTER: kn_topics_set_action(o, KN_TOPICS_ALTER); break;
+        case OPT_CREATE: kn_tools_choose(&o->action, KN_TOPICS_CREATE); break;
+        case OPT_LIST: kn_tools_choose(&o->action, KN_TOPICS_LIST); break;
+        case OPT_DESCRIBE: kn_tools_choose(&o->action, KN_TOPICS_DESCRIBE); break;
+        case OPT_DELETE: kn_tools_choose(&o->action, KN_TOPICS_DELETE); break;
+        case OPT_ALTER: kn_tools_choose(&o->action, KN_TOPICS_ALTER); break;
         case OPT_TOPIC: o->topic = optarg; break;
         case OPT_PARTITIONS:
             if (kn_tool_parse_long(optarg, 1, INT32_MAX, &o->partitions) != KN_OK) {
@@ -166,7 +157,7 @@ static int kn_topics_parse(kn_topics_opts_t *o, int argc, char **argv)
     if (optind < argc) {
         return kn_tool_misuse(&kn_topics_cli, "unexpected argument '%s'", argv[optind]);
     }
-    if (o->nactions != 1) {
+    if (o->action.count != 1) {
         return kn_tool_misuse(&kn_topics_cli,
                               "Command must include exactly one action: --list, --describe, "
                               "--create, --alter or --delete");
@@ -174,20 +165,20 @@ static int kn_topics_parse(kn_topics_opts_t *o, int argc, char **argv)
     if (o->client.bootstrap == NULL) {
         return kn_tool_missing(&kn_topics_cli, "bootstrap-server");
     }
-    if (o->topic == NULL && (o->action == KN_TOPICS_CREATE || o->action == KN_TOPICS_ALTER ||
-                             o->action == KN_TOPICS_DELETE)) {
+    if (o->topic == NULL && (o->action.value == KN_TOPICS_CREATE || o->action.value == KN_TOPICS_ALTER ||
+                             o->action.value == KN_TOPICS_DELETE)) {
         return kn_tool_missing(&kn_topics_cli, "topic");
     }
-    if (o->action == KN_TOPICS_ALTER && o->partitions < 0) {
+    if (o->action.value == KN_TOPICS_ALTER && o->partitions < 0) {
         return kn_tool_misuse(&kn_topics_cli,
                               "--alter needs --partitions (the new partition count)");
     }
-    if (o->partitions >= 0 && o->action != KN_TOPICS_CREATE && o->action != KN_TOPICS_ALTER) {
+    if (o->partitions >= 0 && o->action.value != KN_TOPICS_CREATE && o->action.value != KN_TOPICS_ALTER) {
         return kn_tool_misuse(&kn_topics_cli,
                               "Option \"[partitions]\" can only be used with --create or --alter");
     }
     if ((o->replication >= 0 || o->configs.n > 0 || o->if_not_exists || o->assignment) &&
-        o->action != KN_TOPICS_CREATE) {
+        o->action.value != KN_TOPICS_CREATE) {
         return kn_tool_misuse(&kn_topics_cli,
                               "--replication-factor, --replica-assignment, --config and "
                               "--if-not-exists can only be used with --create");
@@ -196,12 +187,12 @@ static int kn_topics_parse(kn_topics_opts_t *o, int argc, char **argv)
         return kn_tool_misuse(&kn_topics_cli, "Option \"[replica-assignment]\" can't be used with "
                               "\"[partitions]\" or \"[replication-factor]\"");
     }
-    if (o->filters != 0 && o->action != KN_TOPICS_DESCRIBE) {
+    if (o->filters != 0 && o->action.value != KN_TOPICS_DESCRIBE) {
         return kn_tool_misuse(&kn_topics_cli,
                               "--under-replicated-partitions and --unavailable-partitions "
                               "can only be used with --describe");
     }
-    if (o->if_exists && (o->action == KN_TOPICS_CREATE || o->action == KN_TOPICS_LIST)) {
+    if (o->if_exists && (o->action.value == KN_TOPICS_CREATE || o->action.value == KN_TOPICS_LIST)) {
         return kn_tool_misuse(&kn_topics_cli,
                               "--if-exists can only be used with --alter, --delete or "
                               "--describe");
@@ -215,20 +206,14 @@ static int kn_topics_parse(kn_topics_opts_t *o, int argc, char **argv)
     return -1;
 }
 
-/* Wait for the result of one admin request on its queue. */
-static rd_kafka_event_t *kn_topics_wait(rd_kafka_queue_t *q)
-{
-    /* librdkafka ends the request itself after the request timeout; the
-     * margin only guards against waiting forever on a lost event. */
-    return rd_kafka_queue_poll(q, KN_TOPICS_TIMEOUT_MS * 2 + 10000);
-}
-
-static rd_kafka_AdminOptions_t *kn_topics_admin_opts(rd_kafka_t *rk, rd_kafka_admin_op_t op)
+/* The request timeout, and for the requests that change topics also the
+ * time the controller may take to carry the change out. */
+static rd_kafka_AdminOptions_t *kn_topics_admin_opts(const kn_tool_admin_t *a,
+                                                     rd_kafka_admin_op_t op)
 {
     char errstr[256];
-    rd_kafka_AdminOptions_t *ao = rd_kafka_AdminOptions_new(rk, op);
+    rd_kafka_AdminOptions_t *ao = kn_tools_admin_options(a, op);
 
-    rd_kafka_AdminOptions_set_request_timeout(ao, KN_TOPICS_TIMEOUT_MS, errstr, sizeof(errstr));
     if (op != RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS) {
         rd_kafka_AdminOptions_set_operation_timeout(ao, KN_TOPICS_TIMEOUT_MS, errstr,
                                                     sizeof(errstr));
@@ -249,7 +234,7 @@ static int kn_topics_results(const kn_topics_opts_t *o, const rd_kafka_topic_res
         const char *name = rd_kafka_topic_result_name(res[i]);
 
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            if (o->action == KN_TOPICS_CREATE) {
+            if (o->action.value == KN_TOPICS_CREATE) {
                 printf("Created topic %s.\n", name);
             }
         } else if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
@@ -270,44 +255,62 @@ static int kn_topics_results(const kn_topics_opts_t *o, const rd_kafka_topic_res
     return failed;
 }
 
-/* The topic results carried by one kind of admin result event. */
-typedef const rd_kafka_topic_result_t **(*kn_topics_result_fn)(rd_kafka_event_t *ev, size_t *n);
+/* One create, delete or alter request: the librdkafka objects of the
+ * topics it names. Exactly one of the arrays is set, by o->action. */
+typedef struct {
+    rd_kafka_NewTopic_t      **create;
+    rd_kafka_DeleteTopic_t   **del;
+    rd_kafka_NewPartitions_t **alter;
+    size_t                     n;
+} kn_topics_req_t;
 
-static const rd_kafka_topic_result_t **kn_topics_created(rd_kafka_event_t *ev, size_t *n)
+/* Send r, wait for the answer and print its per-topic results; frees r's
+ * objects. Returns the exit code. */
+static int kn_topics_send(const kn_tool_admin_t *a, const kn_topics_opts_t *o, kn_topics_req_t *r)
 {
-    return rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), n);
-}
-
-static const rd_kafka_topic_result_t **kn_topics_deleted(rd_kafka_event_t *ev, size_t *n)
-{
-    return rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), n);
-}
-
-static const rd_kafka_topic_result_t **kn_topics_altered(rd_kafka_event_t *ev, size_t *n)
-{
-    return rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(ev), n);
-}
-
-/* Wait for the answer to a create/delete/alter request sent to q and print
- * its per-topic results. Returns the exit code. */
-static int kn_topics_finish(rd_kafka_queue_t *q, const kn_topics_opts_t *o,
-                            kn_topics_result_fn topics)
-{
-    rd_kafka_event_t *ev = kn_topics_wait(q);
+    rd_kafka_AdminOptions_t *ao;
+    char err[512];
     int failed;
 
-    if (ev == NULL) {
-        failed = kn_topics_fail("%s", "timed out waiting for the cluster");
-    } else if (rd_kafka_event_error(ev)) {
-        failed = kn_topics_fail("%s", rd_kafka_event_error_string(ev));
+    if (r->create != NULL) {
+        ao = kn_topics_admin_opts(a, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+        rd_kafka_CreateTopics(a->rk, r->create, r->n, ao, a->q);
+    } else if (r->del != NULL) {
+        ao = kn_topics_admin_opts(a, RD_KAFKA_ADMIN_OP_DELETETOPICS);
+        rd_kafka_DeleteTopics(a->rk, r->del, r->n, ao, a->q);
     } else {
-        size_t n;
-        const rd_kafka_topic_result_t **res = topics(ev, &n);
-        failed = kn_topics_results(o, res, n);
+        ao = kn_topics_admin_opts(a, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS);
+        rd_kafka_CreatePartitions(a->rk, r->alter, r->n, ao, a->q);
     }
-    if (ev) {
+    rd_kafka_event_t *ev = kn_tools_admin_wait(a, "timed out waiting for the cluster", err,
+                                               sizeof(err));
+    if (ev == NULL) {
+        failed = kn_topics_fail("%s", err);
+    } else {
+        const rd_kafka_topic_result_t **res;
+        size_t n;
+        if (r->create != NULL) {
+            res = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+        } else if (r->del != NULL) {
+            res = rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n);
+        } else {
+            res = rd_kafka_CreatePartitions_result_topics(
+                rd_kafka_event_CreatePartitions_result(ev), &n);
+        }
+        failed = kn_topics_results(o, res, n);
         rd_kafka_event_destroy(ev);
     }
+    rd_kafka_AdminOptions_destroy(ao);
+    if (r->create != NULL) {
+        rd_kafka_NewTopic_destroy_array(r->create, r->n);
+    } else if (r->del != NULL) {
+        rd_kafka_DeleteTopic_destroy_array(r->del, r->n);
+    } else {
+        rd_kafka_NewPartitions_destroy_array(r->alter, r->n);
+    }
+    free(r->create);
+    free(r->del);
+    free(r->alter);
     return failed ? KN_TOOL_EXIT_FAIL : KN_TOOL_EXIT_OK;
 }
 
@@ -351,7 +354,7 @@ static int kn_topics_count_assignment(const char *spec)
     return n;
 }
 
-static int kn_topics_create(rd_kafka_t *rk, rd_kafka_queue_t *q, const kn_topics_opts_t *o)
+static int kn_topics_create(const kn_tool_admin_t *a, const kn_topics_opts_t *o)
 {
     char err[512];
     rd_kafka_NewTopic_t *nt;
@@ -378,12 +381,9 @@ static int kn_topics_create(rd_kafka_t *rk, rd_kafka_queue_t *q, const kn_topics
         free(v);
     }
 
-    rd_kafka_AdminOptions_t *ao = kn_topics_admin_opts(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-    rd_kafka_CreateTopics(rk, &nt, 1, ao, q);
-    int rc = kn_topics_finish(q, o, kn_topics_created);
-    rd_kafka_AdminOptions_destroy(ao);
-    rd_kafka_NewTopic_destroy(nt);
-    return rc;
+    kn_topics_req_t r = { .create = kn_calloc(1, sizeof(*r.create)), .n = 1 };
+    r.create[0] = nt;
+    return kn_topics_send(a, o, &r);
 }
 
 static bool kn_topics_internal(const char *name)
@@ -443,25 +443,6 @@ static int kn_topics_none_matched(const kn_topics_opts_t *o)
     return kn_topics_fail("Topic '%s' does not exist as expected", o->topic);
 }
 
-/* The existing topics describe/alter/delete act on. Returns -1 with *md
- * and *sel to free when some matched, else the exit code (and nothing to
- * free): a metadata failure, or no match (an error unless --if-exists). */
-static int kn_topics_existing(rd_kafka_t *rk, const kn_topics_opts_t *o,
-                              const rd_kafka_metadata_t **md,
-                              const rd_kafka_metadata_topic_t ***sel, size_t *n)
-{
-    if (kn_topics_metadata(rk, md) != KN_OK) {
-        return KN_TOOL_EXIT_FAIL;
-    }
-    *n = kn_topics_select(o, *md, sel);
-    if (*n == 0) {
-        free(*sel);
-        rd_kafka_metadata_destroy(*md);
-        return kn_topics_none_matched(o);
-    }
-    return -1;
-}
-
 static int kn_topics_list(rd_kafka_t *rk, const kn_topics_opts_t *o)
 {
     const rd_kafka_metadata_t *md;
@@ -484,7 +465,7 @@ static int kn_topics_list(rd_kafka_t *rk, const kn_topics_opts_t *o)
  * warning and empty Configs, since partitions are still worth showing.
  * The request goes to `broker` (any live one, as Kafka's AdminClient
  * does for topic configs), not to the controller librdkafka would pick. */
-static void kn_topics_configs(rd_kafka_t *rk, rd_kafka_queue_t *q, int32_t broker,
+static void kn_topics_configs(const kn_tool_admin_t *a, int32_t broker,
                               const rd_kafka_metadata_topic_t **sel, size_t n, char **cfgs)
 {
     char errstr[256];
@@ -493,15 +474,14 @@ static void kn_topics_configs(rd_kafka_t *rk, rd_kafka_queue_t *q, int32_t broke
     for (size_t i = 0; i < n; i++) {
         rs[i] = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, sel[i]->topic);
     }
-    rd_kafka_AdminOptions_t *ao = kn_topics_admin_opts(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+    rd_kafka_AdminOptions_t *ao = kn_topics_admin_opts(a, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
     if (broker >= 0) {
         rd_kafka_AdminOptions_set_broker(ao, broker, errstr, sizeof(errstr));
     }
-    rd_kafka_DescribeConfigs(rk, rs, n, ao, q);
-    rd_kafka_event_t *ev = kn_topics_wait(q);
-    if (ev == NULL || rd_kafka_event_error(ev)) {
-        kn_tool_err(PROG, "warning: cannot describe topic configs: %s",
-                    ev ? rd_kafka_event_error_string(ev) : "timed out");
+    rd_kafka_DescribeConfigs(a->rk, rs, n, ao, a->q);
+    rd_kafka_event_t *ev = kn_tools_admin_wait(a, "timed out", errstr, sizeof(errstr));
+    if (ev == NULL) {
+        kn_tool_err(PROG, "warning: cannot describe topic configs: %s", errstr);
         goto out;
     }
     size_t nres;
@@ -551,19 +531,13 @@ out:
     free(rs);
 }
 
-static int kn_topics_describe(rd_kafka_t *rk, rd_kafka_queue_t *q, const kn_topics_opts_t *o)
+static void kn_topics_describe(const kn_tool_admin_t *a, const kn_topics_opts_t *o,
+                               const rd_kafka_metadata_t *md,
+                               const rd_kafka_metadata_topic_t **sel, size_t n)
 {
-    const rd_kafka_metadata_t *md;
-    const rd_kafka_metadata_topic_t **sel;
-    size_t n;
-    int rc = kn_topics_existing(rk, o, &md, &sel, &n);
-    if (rc >= 0) {
-        return rc;
-    }
-    rc = KN_TOOL_EXIT_OK;
     char **cfgs = kn_calloc(n, sizeof(*cfgs));
     if (o->filters == 0) {
-        kn_topics_configs(rk, q, md->broker_cnt > 0 ? md->brokers[0].id : -1, sel, n, cfgs);
+        kn_topics_configs(a, md->broker_cnt > 0 ? md->brokers[0].id : -1, sel, n, cfgs);
     }
     int32_t *live = kn_calloc((size_t)md->broker_cnt + 1, sizeof(*live));
     for (int b = 0; b < md->broker_cnt; b++) {
@@ -594,55 +568,39 @@ static int kn_topics_describe(rd_kafka_t *rk, rd_kafka_queue_t *q, const kn_topi
     }
     free(live);
     free(cfgs);
-    free(sel);
-    rd_kafka_metadata_destroy(md);
-    return rc;
 }
 
-static int kn_topics_delete(rd_kafka_t *rk, rd_kafka_queue_t *q, const kn_topics_opts_t *o)
-{
-    const rd_kafka_metadata_t *md;
-    const rd_kafka_metadata_topic_t **sel;
-    size_t n;
-    int rc = kn_topics_existing(rk, o, &md, &sel, &n);
-    if (rc >= 0) {
-        return rc;
-    }
-    rd_kafka_DeleteTopic_t **dt = kn_calloc(n, sizeof(*dt));
-    for (size_t i = 0; i < n; i++) {
-        dt[i] = rd_kafka_DeleteTopic_new(sel[i]->topic);
-    }
-    rd_kafka_AdminOptions_t *ao = kn_topics_admin_opts(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS);
-    rd_kafka_DeleteTopics(rk, dt, n, ao, q);
-    rc = kn_topics_finish(q, o, kn_topics_deleted);
-    rd_kafka_AdminOptions_destroy(ao);
-    rd_kafka_DeleteTopic_destroy_array(dt, n);
-    free(dt);
-    free(sel);
-    rd_kafka_metadata_destroy(md);
-    return rc;
-}
-
-static int kn_topics_alter(rd_kafka_t *rk, rd_kafka_queue_t *q, const kn_topics_opts_t *o)
+/* --describe, --delete and --alter act on the existing topics --topic
+ * matches; no match is an error unless --if-exists. Returns the exit code. */
+static int kn_topics_on_existing(const kn_tool_admin_t *a, const kn_topics_opts_t *o)
 {
     const rd_kafka_metadata_t *md;
     const rd_kafka_metadata_topic_t **sel;
     char err[512];
-    size_t n;
-    int rc = kn_topics_existing(rk, o, &md, &sel, &n);
-    if (rc >= 0) {
-        return rc;
+    int rc = KN_TOOL_EXIT_OK;
+
+    if (kn_topics_metadata(a->rk, &md) != KN_OK) {
+        return KN_TOOL_EXIT_FAIL;
     }
-    rd_kafka_NewPartitions_t **np = kn_calloc(n, sizeof(*np));
-    for (size_t i = 0; i < n; i++) {
-        np[i] = rd_kafka_NewPartitions_new(sel[i]->topic, (size_t)o->partitions, err, sizeof(err));
+    size_t n = kn_topics_select(o, md, &sel);
+    if (n == 0) {
+        rc = kn_topics_none_matched(o);
+    } else if (o->action.value == KN_TOPICS_DESCRIBE) {
+        kn_topics_describe(a, o, md, sel, n);
+    } else if (o->action.value == KN_TOPICS_DELETE) {
+        kn_topics_req_t r = { .del = kn_calloc(n, sizeof(*r.del)), .n = n };
+        for (size_t i = 0; i < n; i++) {
+            r.del[i] = rd_kafka_DeleteTopic_new(sel[i]->topic);
+        }
+        rc = kn_topics_send(a, o, &r);
+    } else {
+        kn_topics_req_t r = { .alter = kn_calloc(n, sizeof(*r.alter)), .n = n };
+        for (size_t i = 0; i < n; i++) {
+            r.alter[i] = rd_kafka_NewPartitions_new(sel[i]->topic, (size_t)o->partitions, err,
+                                                    sizeof(err));
+        }
+        rc = kn_topics_send(a, o, &r);
     }
-    rd_kafka_AdminOptions_t *ao = kn_topics_admin_opts(rk, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS);
-    rd_kafka_CreatePartitions(rk, np, n, ao, q);
-    rc = kn_topics_finish(q, o, kn_topics_altered);
-    rd_kafka_AdminOptions_destroy(ao);
-    rd_kafka_NewPartitions_destroy_array(np, n);
-    free(np);
     free(sel);
     rd_kafka_metadata_destroy(md);
     return rc;
@@ -651,7 +609,11 @@ static int kn_topics_alter(rd_kafka_t *rk, rd_kafka_queue_t *q, const kn_topics_
 int main(int argc, char **argv)
 {
     kn_topics_opts_t o = { .partitions = -1, .replication = -1 };
-    char err[512];
+    /* librdkafka ends a request itself after the request timeout (twice
+     * that when the controller also gets an operation timeout); the
+     * margin only guards against waiting forever on a lost event. */
+    kn_tool_admin_t a = { .timeout_ms = KN_TOPICS_TIMEOUT_MS,
+                          .wait_ms = KN_TOPICS_TIMEOUT_MS * 2 + 10000 };
     int rc;
 
     kn_tool_init(PROG);
@@ -659,31 +621,18 @@ int main(int argc, char **argv)
     if (rc >= 0) {
         goto out;
     }
-    rd_kafka_conf_t *conf = kn_tool_client_conf(&o.client, PROG, NULL, err, sizeof(err));
-    if (conf == NULL) {
-        kn_tool_err(PROG, "%s", err);
+    if (kn_tools_admin_open(&a, PROG, &o.client) != KN_OK) {
         rc = KN_TOOL_EXIT_FAIL;
         goto out;
     }
-    rd_kafka_t *rk = kn_tool_client_new(PROG, RD_KAFKA_PRODUCER, conf);
-    if (rk == NULL) {
-        rc = KN_TOOL_EXIT_FAIL;
-        goto out;
+    switch (o.action.value) {
+    case KN_TOPICS_CREATE: rc = kn_topics_create(&a, &o); break;
+    case KN_TOPICS_LIST: rc = kn_topics_list(a.rk, &o); break;
+    default: rc = kn_topics_on_existing(&a, &o); break;
     }
-    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-    switch (o.action) {
-    case KN_TOPICS_CREATE: rc = kn_topics_create(rk, q, &o); break;
-    case KN_TOPICS_LIST: rc = kn_topics_list(rk, &o); break;
-    case KN_TOPICS_DESCRIBE: rc = kn_topics_describe(rk, q, &o); break;
-    case KN_TOPICS_DELETE: rc = kn_topics_delete(rk, q, &o); break;
-    case KN_TOPICS_ALTER: rc = kn_topics_alter(rk, q, &o); break;
-    default: rc = KN_TOOL_EXIT_FAIL; break;
-    }
-    rd_kafka_queue_destroy(q);
-    rd_kafka_destroy(rk);
 out:
-    kn_tool_strv_free(&o.client.files);
-    kn_tool_strv_free(&o.client.props);
+    kn_tools_admin_close(&a);
+    kn_tools_client_opts_free(&o.client);
     kn_tool_strv_free(&o.configs);
     fflush(stdout);
     return rc;

@@ -320,15 +320,15 @@ static int kn_vc_parse_args(int argc, char **argv, kn_vc_opts_t *o)
         case O_ACKED: o->acked = optarg; break;
         case O_PRINT: o->print = true; break;
         case O_TIMEOUT:
-            if (kn_tool_parse_long(optarg, 1, INT32_MAX, &o->timeout_ms) != KN_OK) {
-                kn_tool_err(PROG, "--timeout-ms: expected a positive number: %s", optarg);
+            if (kn_tools_terse_long(PROG, "--timeout-ms", "expected a positive number", optarg, 1,
+                                    INT32_MAX, &o->timeout_ms) != KN_OK) {
                 return KN_ERROR;
             }
             break;
         case O_PROP: kn_tool_strv_push(&o->client.props, optarg); break;
         case O_CFG: kn_tool_strv_push(&o->client.files, optarg); break;
         case O_HELP: kn_vc_usage(stdout); exit(KN_TOOL_EXIT_OK);
-        case O_VERSION: printf("%s (Kanal) %s\n", PROG, PACKAGE_VERSION); exit(KN_TOOL_EXIT_OK);
+        case O_VERSION: kn_tools_terse_version(PROG);
         default: return kn_tool_terse_opt_error(PROG, c, argv);
         }
     }
@@ -342,12 +342,14 @@ int main(int argc, char **argv)
 {
     kn_vc_opts_t o;
     kn_vc_recs_t recs = { NULL, 0, 0 };
-    char err[512], group[64];
+    char group[64];
     memset(&o, 0, sizeof(o));
     o.timeout_ms = 120000;
     kn_tool_init(PROG);
-    if (kn_vc_parse_args(argc, argv, &o) != KN_OK)
+    if (kn_vc_parse_args(argc, argv, &o) != KN_OK) {
+        kn_tools_client_opts_free(&o.client);
         return KN_TOOL_EXIT_FAIL;
+    }
     setvbuf(stdout, NULL, _IOLBF, 0);
     /* A group id is required by the consumer API; no group is joined
      * (partitions are assigned) and nothing is committed. */
@@ -359,9 +361,9 @@ int main(int argc, char **argv)
         "auto.offset.reset", "earliest",
         NULL
     };
-    rd_kafka_conf_t *conf = kn_tool_client_conf(&o.client, PROG, defaults, err, sizeof(err));
+    rd_kafka_conf_t *conf = kn_tools_make_conf(PROG, &o.client, defaults, NULL, 0);
+    kn_tools_client_opts_free(&o.client);   /* all in conf now */
     if (conf == NULL) {
-        kn_tool_err(PROG, "%s", err);
         return KN_TOOL_EXIT_FAIL;
     }
     rd_kafka_t *rk = kn_tool_client_new(PROG, RD_KAFKA_CONSUMER, conf);
@@ -376,7 +378,5 @@ int main(int argc, char **argv)
     else if (rc == KN_TOOL_EXIT_OK)
         printf("consumed %zu\n", recs.n);
     free(recs.v);
-    kn_tool_strv_free(&o.client.props);
-    kn_tool_strv_free(&o.client.files);
     return rc;
 }

@@ -115,14 +115,14 @@ static int kn_vp_parse(int argc, char **argv, kn_vp_opts_t *o)
         case O_BOOT: o->client.bootstrap = optarg; break;
         case O_TOPIC: o->topic = optarg; break;
         case O_MAX:
-            if (kn_tool_parse_long(optarg, -1, INT64_MAX, &o->max_messages) != KN_OK) {
-                kn_tool_err(PROG, "--max-messages: not a number >= -1: %s", optarg);
+            if (kn_tools_terse_long(PROG, "--max-messages", "not a number >= -1", optarg, -1,
+                                    INT64_MAX, &o->max_messages) != KN_OK) {
                 return KN_ERROR;
             }
             break;
         case O_KEYS:
-            if (kn_tool_parse_long(optarg, 1, 1000000, &o->keys) != KN_OK) {
-                kn_tool_err(PROG, "--keys: expected 1..1000000: %s", optarg);
+            if (kn_tools_terse_long(PROG, "--keys", "expected 1..1000000", optarg, 1, 1000000,
+                                    &o->keys) != KN_OK) {
                 return KN_ERROR;
             }
             break;
@@ -138,7 +138,7 @@ static int kn_vp_parse(int argc, char **argv, kn_vp_opts_t *o)
         case O_PROP: kn_tool_strv_push(&o->client.props, optarg); break;
         case O_CFG: kn_tool_strv_push(&o->client.files, optarg); break;
         case O_HELP: kn_vp_usage(stdout); exit(KN_TOOL_EXIT_OK);
-        case O_VERSION: printf("%s (Kanal) %s\n", PROG, PACKAGE_VERSION); exit(KN_TOOL_EXIT_OK);
+        case O_VERSION: kn_tools_terse_version(PROG);
         default: return kn_tool_terse_opt_error(PROG, c, argv);
         }
     }
@@ -172,7 +172,6 @@ int main(int argc, char **argv)
 {
     kn_vp_opts_t o;
     kn_vp_state_t st;
-    char err[512];
     char run[64];
     memset(&o, 0, sizeof(o));
     memset(&st, 0, sizeof(st));
@@ -181,8 +180,10 @@ int main(int argc, char **argv)
     o.throughput = -1;
     o.acks = "-1";
     kn_tool_init(PROG);
-    if (kn_vp_parse(argc, argv, &o) != KN_OK)
+    if (kn_vp_parse(argc, argv, &o) != KN_OK) {
+        kn_tools_client_opts_free(&o.client);
         return KN_TOOL_EXIT_FAIL;
+    }
     snprintf(run, sizeof(run), "%s", o.run_id ? o.run_id : "");
     if (run[0] == '\0')
         snprintf(run, sizeof(run), "r%ld", (long)getpid());
@@ -197,9 +198,9 @@ int main(int argc, char **argv)
         "message.timeout.ms", "60000",
         NULL
     };
-    rd_kafka_conf_t *conf = kn_tool_client_conf(&o.client, PROG, defaults, err, sizeof(err));
+    rd_kafka_conf_t *conf = kn_tools_make_conf(PROG, &o.client, defaults, NULL, 0);
+    kn_tools_client_opts_free(&o.client);   /* all in conf now */
     if (conf == NULL) {
-        kn_tool_err(PROG, "%s", err);
         return KN_TOOL_EXIT_FAIL;
     }
     rd_kafka_conf_set_dr_msg_cb(conf, kn_vp_on_delivery);
@@ -253,7 +254,5 @@ int main(int argc, char **argv)
     printf("summary sent=%lld acked=%lld failed=%lld\n", st.sent, st.acked, st.failed);
     free(seqs);
     rd_kafka_destroy(rk);
-    kn_tool_strv_free(&o.client.props);
-    kn_tool_strv_free(&o.client.files);
     return KN_TOOL_EXIT_OK;
 }

@@ -1,6 +1,6 @@
 /*
- * tools/lib/tool.c -- client configuration and small helpers shared by the
- * kctl-* tools (see tool.h).
+ * tools/lib/tool.c -- client configuration, admin request round trips and
+ * command-line helpers shared by the kctl-* tools (see tool.h).
  */
 #include "config.h"
 
@@ -212,6 +212,94 @@ rd_kafka_t *kn_tool_client_new(const char *prog, rd_kafka_type_t type, rd_kafka_
     return rk;
 }
 
+rd_kafka_conf_t *kn_tools_make_conf(const char *prog, const kn_tool_client_opts_t *opts,
+                                    const char *const *defaults, const kn_tool_flag_conf_t *flags,
+                                    size_t nflags)
+{
+    char err[512];
+    rd_kafka_conf_t *conf = kn_tool_client_conf(opts, prog, defaults, err, sizeof(err));
+
+    for (size_t i = 0; conf != NULL && i < nflags; i++) {
+        if (flags[i].value != NULL &&
+            kn_tool_conf_set(conf, flags[i].key, flags[i].value, flags[i].origin, err,
+                             sizeof(err)) != KN_OK) {
+            rd_kafka_conf_destroy(conf);
+            conf = NULL;
+        }
+    }
+    if (conf == NULL) {
+        kn_tool_err(prog, "%s", err);
+    }
+    return conf;
+}
+
+void kn_tools_client_opts_free(kn_tool_client_opts_t *opts)
+{
+    kn_tool_strv_free(&opts->files);
+    kn_tool_strv_free(&opts->props);
+}
+
+/* ---- admin requests ---------------------------------------------------- */
+
+int kn_tools_admin_open(kn_tool_admin_t *a, const char *prog, const kn_tool_client_opts_t *opts)
+{
+    rd_kafka_conf_t *conf = kn_tools_make_conf(prog, opts, NULL, NULL, 0);
+
+    a->rk = NULL;
+    a->q = NULL;
+    if (conf == NULL) {
+        return KN_ERROR;
+    }
+    /* Admin requests need no producer behaviour; a producer handle is
+     * simply the lightest client type librdkafka has. */
+    a->rk = kn_tool_client_new(prog, RD_KAFKA_PRODUCER, conf);
+    if (a->rk == NULL) {
+        return KN_ERROR;
+    }
+    a->q = rd_kafka_queue_new(a->rk);
+    return KN_OK;
+}
+
+void kn_tools_admin_close(kn_tool_admin_t *a)
+{
+    /* The queue first: it holds a reference on the client. */
+    if (a->q != NULL) {
+        rd_kafka_queue_destroy(a->q);
+    }
+    if (a->rk != NULL) {
+        rd_kafka_destroy(a->rk);
+    }
+    a->q = NULL;
+    a->rk = NULL;
+}
+
+rd_kafka_AdminOptions_t *kn_tools_admin_options(const kn_tool_admin_t *a, rd_kafka_admin_op_t op)
+{
+    char err[256];
+    rd_kafka_AdminOptions_t *ao = rd_kafka_AdminOptions_new(a->rk, op);
+
+    /* Cannot fail for a positive timeout; err is only librdkafka's slot. */
+    rd_kafka_AdminOptions_set_request_timeout(ao, a->timeout_ms, err, sizeof(err));
+    return ao;
+}
+
+rd_kafka_event_t *kn_tools_admin_wait(const kn_tool_admin_t *a, const char *on_timeout, char *err,
+                                      size_t errlen)
+{
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(a->q, a->wait_ms);
+
+    if (ev == NULL) {
+        snprintf(err, errlen, "%s", on_timeout);
+        return NULL;
+    }
+    if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        snprintf(err, errlen, "%s", rd_kafka_event_error_string(ev));
+        rd_kafka_event_destroy(ev);
+        return NULL;
+    }
+    return ev;
+}
+
 volatile sig_atomic_t kn_tool_stop;
 
 static void kn_tool_on_stop_signal(int sig)
@@ -320,6 +408,34 @@ int kn_tool_version(const kn_tool_cli_t *cli)
     return KN_TOOL_EXIT_OK;
 }
 
+void kn_tools_choose(kn_tool_choice_t *c, int value)
+{
+    if (c->value != value) {
+        c->count++;
+    }
+    c->value = value;
+}
+
+int kn_tools_apply_props(const kn_tool_cli_t *cli, const kn_tool_strv_t *props,
+                         kn_tools_prop_fn set, void *ctx)
+{
+    char msg[512];
+
+    for (size_t i = 0; i < props->n; i++) {
+        char *k, *v;
+        if (kn_tool_split_kv(props->items[i], &k, &v) != KN_OK) {
+            return kn_tool_bad_value(cli, "--property", "key=value", props->items[i]);
+        }
+        int rc = set(ctx, k, v, msg, sizeof(msg));
+        free(k);
+        free(v);
+        if (rc != KN_OK) {
+            return kn_tool_misuse(cli, "%s", msg);
+        }
+    }
+    return -1;
+}
+
 int kn_tool_terse_opt_error(const char *prog, int c, char **argv)
 {
     if (c == ':') {
@@ -330,11 +446,19 @@ int kn_tool_terse_opt_error(const char *prog, int c, char **argv)
     return KN_ERROR;
 }
 
-int kn_tool_terse_finish(const char *prog, int argc, char **argv, const char *bootstrap,
-                         const char *topic)
+int kn_tools_terse_operands(const char *prog, int argc, char **argv)
 {
     if (optind < argc) {
         kn_tool_err(prog, "unexpected argument %s", argv[optind]);
+        return KN_ERROR;
+    }
+    return KN_OK;
+}
+
+int kn_tool_terse_finish(const char *prog, int argc, char **argv, const char *bootstrap,
+                         const char *topic)
+{
+    if (kn_tools_terse_operands(prog, argc, argv) != KN_OK) {
         return KN_ERROR;
     }
     if (bootstrap == NULL || topic == NULL) {
@@ -342,4 +466,20 @@ int kn_tool_terse_finish(const char *prog, int argc, char **argv, const char *bo
         return KN_ERROR;
     }
     return KN_OK;
+}
+
+int kn_tools_terse_long(const char *prog, const char *flag, const char *want, const char *v,
+                        long long min, long long max, long long *out)
+{
+    if (kn_tool_parse_long(v, min, max, out) != KN_OK) {
+        kn_tool_err(prog, "%s: %s: %s", flag, want, v);
+        return KN_ERROR;
+    }
+    return KN_OK;
+}
+
+void kn_tools_terse_version(const char *prog)
+{
+    printf("%s (Kanal) %s\n", prog, PACKAGE_VERSION);
+    exit(KN_TOOL_EXIT_OK);
 }
