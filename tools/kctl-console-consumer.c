@@ -183,7 +183,7 @@ static int kn_cons_parse(kn_cons_opts_t *o, kn_tool_fmt_t *fmt, int argc, char *
         return kn_tool_misuse(&kn_cons_cli,
                               "Options group and partition cannot be specified together.");
     }
-    int rc = kn_tools_apply_props(&kn_cons_cli, &o->props, kn_cons_set_prop, fmt);
+    int rc = kn_tool_apply_props(&kn_cons_cli, &o->props, kn_cons_set_prop, fmt);
     if (rc >= 0) {
         return rc;
     }
@@ -397,7 +397,7 @@ int main(int argc, char **argv)
     const kn_tool_flag_conf_t flags[] = {
         { "isolation.level", o.isolation, "--isolation-level" },
     };
-    rd_kafka_conf_t *conf = kn_tools_make_conf(PROG, &o.client, o.group ? with_group : no_group,
+    rd_kafka_conf_t *conf = kn_tool_make_conf(PROG, &o.client, o.group ? with_group : no_group,
                                                flags, KN_ARRAY_LEN(flags));
     if (conf == NULL) {
         rc = KN_TOOL_EXIT_FAIL;
@@ -421,7 +421,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "Processed a total of %lld messages\n", count);
 out:
     kn_tool_fmt_free(&fmt);
-    kn_tools_client_opts_free(&o.client);
+    kn_tool_client_opts_free(&o.client);
     kn_tool_strv_free(&o.props);
     return rc;
 }

@@ -167,7 +167,7 @@ static int kn_prod_parse(kn_prod_opts_t *o, kn_tool_reader_t *rd, int argc, char
     if (o->topic == NULL) {
         return kn_tool_missing(&kn_prod_cli, "topic");
     }
-    return kn_tools_apply_props(&kn_prod_cli, &o->props, kn_prod_set_prop, rd);
+    return kn_tool_apply_props(&kn_prod_cli, &o->props, kn_prod_set_prop, rd);
 }
 
 static void kn_prod_on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -293,7 +293,7 @@ int main(int argc, char **argv)
         { "linger.ms", o.linger, "command line" },
         { "batch.num.messages", o.batch_size, "command line" },
     };
-    rd_kafka_conf_t *conf = kn_tools_make_conf(PROG, &o.client, defaults, flags,
+    rd_kafka_conf_t *conf = kn_tool_make_conf(PROG, &o.client, defaults, flags,
                                                KN_ARRAY_LEN(flags));
     if (conf == NULL) {
         rc = KN_TOOL_EXIT_FAIL;
@@ -325,7 +325,7 @@ int main(int argc, char **argv)
     rc = (read_rc != KN_OK || st.failed > 0) ? KN_TOOL_EXIT_FAIL : KN_TOOL_EXIT_OK;
 out:
     kn_tool_reader_free(&rd);
-    kn_tools_client_opts_free(&o.client);
+    kn_tool_client_opts_free(&o.client);
     kn_tool_strv_free(&o.props);
     return rc;
 }

@@ -167,10 +167,10 @@ static int kn_cg_parse(kn_cg_opts_t *o, int argc, char **argv)
         switch (c) {
         case OPT_BOOTSTRAP: o->client.bootstrap = optarg; break;
         case OPT_COMMAND_CONFIG: kn_tool_strv_push(&o->client.files, optarg); break;
-        case OPT_LIST: kn_tools_choose(&o->action, KN_CG_LIST); break;
-        case OPT_DESCRIBE: kn_tools_choose(&o->action, KN_CG_DESCRIBE); break;
-        case OPT_DELETE: kn_tools_choose(&o->action, KN_CG_DELETE); break;
-        case OPT_RESET: kn_tools_choose(&o->action, KN_CG_RESET); break;
+        case OPT_LIST: kn_tool_choose(&o->action, KN_CG_LIST); break;
+        case OPT_DESCRIBE: kn_tool_choose(&o->action, KN_CG_DESCRIBE); break;
+        case OPT_DELETE: kn_tool_choose(&o->action, KN_CG_DELETE); break;
+        case OPT_RESET: kn_tool_choose(&o->action, KN_CG_RESET); break;
         case OPT_GROUP: kn_tool_strv_push(&o->groups, optarg); break;
         case OPT_ALL_GROUPS: o->all_groups = true; break;
         case OPT_OFFSETS: o->view = KN_CG_VIEW_OFFSETS; break;
@@ -178,8 +178,8 @@ static int kn_cg_parse(kn_cg_opts_t *o, int argc, char **argv)
         case OPT_STATE: o->view = KN_CG_VIEW_STATE; break;
         case OPT_TOPIC: kn_tool_strv_push(&o->topics, optarg); break;
         case OPT_ALL_TOPICS: o->all_topics = true; break;
-        case OPT_TO_EARLIEST: kn_tools_choose(&o->spec, KN_CG_TO_EARLIEST); break;
-        case OPT_TO_LATEST: kn_tools_choose(&o->spec, KN_CG_TO_LATEST); break;
+        case OPT_TO_EARLIEST: kn_tool_choose(&o->spec, KN_CG_TO_EARLIEST); break;
+        case OPT_TO_LATEST: kn_tool_choose(&o->spec, KN_CG_TO_LATEST); break;
         case OPT_TO_OFFSET:
         case OPT_SHIFT_BY:
             if (kn_tool_parse_long(optarg, c == OPT_TO_OFFSET ? 0 : INT64_MIN / 2, INT64_MAX / 2, &v) != KN_OK) {
@@ -187,14 +187,14 @@ static int kn_cg_parse(kn_cg_opts_t *o, int argc, char **argv)
                                       "%s: expected an integer, got '%s'", argv[optind - 1], optarg);
             }
             o->value = v;
-            kn_tools_choose(&o->spec, c == OPT_TO_OFFSET ? KN_CG_TO_OFFSET : KN_CG_SHIFT_BY);
+            kn_tool_choose(&o->spec, c == OPT_TO_OFFSET ? KN_CG_TO_OFFSET : KN_CG_SHIFT_BY);
             break;
         case OPT_TO_DATETIME:
             if (kn_cg_parse_datetime(optarg, &o->datetime_ms) != KN_OK) {
                 return kn_tool_misuse(&kn_cg_cli,
                                       "--to-datetime: expected YYYY-MM-DDTHH:mm:SS.sss, got '%s'", optarg);
             }
-            kn_tools_choose(&o->spec, KN_CG_TO_DATETIME);
+            kn_tool_choose(&o->spec, KN_CG_TO_DATETIME);
             break;
         case OPT_DRY_RUN: o->dry_run = true; break;
         case OPT_EXECUTE: o->execute = true; break;
@@ -261,7 +261,7 @@ static int kn_cg_parse(kn_cg_opts_t *o, int argc, char **argv)
 static rd_kafka_event_t *kn_cg_wait(kn_tool_admin_t *cg, const char *what)
 {
     char err[512];
-    rd_kafka_event_t *ev = kn_tools_admin_wait(cg, "timed out", err, sizeof(err));
+    rd_kafka_event_t *ev = kn_tool_admin_wait(cg, "timed out", err, sizeof(err));
     if (ev == NULL) {
         kn_tool_err(PROG, "%s: %s", what, err);
     }
@@ -278,7 +278,7 @@ static int kn_cmp_str(const void *a, const void *b)
 /* Every group id the cluster knows (sorted, heap); NULL on failure. */
 static char **kn_cg_list_ids(kn_tool_admin_t *cg, size_t *n)
 {
-    rd_kafka_AdminOptions_t *ao = kn_tools_admin_options(cg, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
+    rd_kafka_AdminOptions_t *ao = kn_tool_admin_options(cg, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
     rd_kafka_ListConsumerGroups(cg->rk, ao, cg->q);
     rd_kafka_AdminOptions_destroy(ao);
     rd_kafka_event_t *ev = kn_cg_wait(cg, "list groups");
@@ -337,7 +337,7 @@ static const rd_kafka_ConsumerGroupDescription_t *kn_cg_describe_one(kn_tool_adm
                                                                       rd_kafka_event_t **evp)
 {
     const char *groups[1] = { group };
-    rd_kafka_AdminOptions_t *ao = kn_tools_admin_options(cg, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
+    rd_kafka_AdminOptions_t *ao = kn_tool_admin_options(cg, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
     rd_kafka_DescribeConsumerGroups(cg->rk, groups, 1, ao, cg->q);
     rd_kafka_AdminOptions_destroy(ao);
     *evp = kn_cg_wait(cg, "describe group");
@@ -381,7 +381,7 @@ static rd_kafka_topic_partition_list_t *kn_cg_committed(kn_tool_admin_t *cg, con
     rd_kafka_metadata_destroy(md);
     rd_kafka_ListConsumerGroupOffsets_t *req = rd_kafka_ListConsumerGroupOffsets_new(group, all->cnt > 0 ? all : NULL);
     rd_kafka_topic_partition_list_destroy(all);
-    rd_kafka_AdminOptions_t *ao = kn_tools_admin_options(cg, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
+    rd_kafka_AdminOptions_t *ao = kn_tool_admin_options(cg, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
     rd_kafka_ListConsumerGroupOffsets(cg->rk, &req, 1, ao, cg->q);
     rd_kafka_AdminOptions_destroy(ao);
     rd_kafka_ListConsumerGroupOffsets_destroy(req);
@@ -616,7 +616,7 @@ static int kn_cg_delete(kn_tool_admin_t *cg, const kn_cg_opts_t *o)
     for (size_t i = 0; i < o->groups.n; i++) {
         dg[i] = rd_kafka_DeleteGroup_new(o->groups.items[i]);
     }
-    rd_kafka_AdminOptions_t *ao = kn_tools_admin_options(cg, RD_KAFKA_ADMIN_OP_DELETEGROUPS);
+    rd_kafka_AdminOptions_t *ao = kn_tool_admin_options(cg, RD_KAFKA_ADMIN_OP_DELETEGROUPS);
     rd_kafka_DeleteGroups(cg->rk, dg, o->groups.n, ao, cg->q);
     rd_kafka_AdminOptions_destroy(ao);
     rd_kafka_DeleteGroup_destroy_array(dg, o->groups.n);
@@ -767,7 +767,7 @@ static int kn_cg_reset_targets(kn_tool_admin_t *cg, const kn_cg_opts_t *o, rd_ka
 static int kn_cg_commit(kn_tool_admin_t *cg, const char *group, const rd_kafka_topic_partition_list_t *l)
 {
     rd_kafka_AlterConsumerGroupOffsets_t *req = rd_kafka_AlterConsumerGroupOffsets_new(group, l);
-    rd_kafka_AdminOptions_t *ao = kn_tools_admin_options(cg, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS);
+    rd_kafka_AdminOptions_t *ao = kn_tool_admin_options(cg, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS);
     rd_kafka_AlterConsumerGroupOffsets(cg->rk, &req, 1, ao, cg->q);
     rd_kafka_AdminOptions_destroy(ao);
     rd_kafka_AlterConsumerGroupOffsets_destroy(req);
@@ -864,7 +864,7 @@ int main(int argc, char **argv)
     /* The wait margin only guards against a lost event: librdkafka ends
      * each request itself after its timeout. */
     kn_tool_admin_t cg = { .timeout_ms = o.timeout_ms, .wait_ms = o.timeout_ms + 5000 };
-    if (kn_tools_admin_open(&cg, PROG, &o.client) != KN_OK) {
+    if (kn_tool_admin_open(&cg, PROG, &o.client) != KN_OK) {
         rc = KN_TOOL_EXIT_FAIL;
         goto out;
     }
@@ -875,9 +875,9 @@ int main(int argc, char **argv)
     case KN_CG_RESET: rc = kn_cg_reset(&cg, &o); break;
     default: rc = KN_TOOL_EXIT_FAIL; break;
     }
-    kn_tools_admin_close(&cg);
+    kn_tool_admin_close(&cg);
 out:
-    kn_tools_client_opts_free(&o.client);
+    kn_tool_client_opts_free(&o.client);
     kn_tool_strv_free(&o.groups);
     kn_tool_strv_free(&o.topics);
     return rc;

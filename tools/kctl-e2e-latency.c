@@ -512,7 +512,7 @@ int main(int argc, char **argv)
     /* Kafka's EndToEndLatency: no linger, so a record leaves at once. */
     const char *pdefaults[] = { "linger.ms", "0", NULL };
     const kn_tool_flag_conf_t pflags[] = { { "acks", o.acks, "--acks" } };
-    rd_kafka_conf_t *pconf = kn_tools_make_conf(PROG, &o.prod, pdefaults, pflags,
+    rd_kafka_conf_t *pconf = kn_tool_make_conf(PROG, &o.prod, pdefaults, pflags,
                                                 KN_ARRAY_LEN(pflags));
     if (pconf == NULL) {
         goto out;
@@ -523,7 +523,7 @@ int main(int argc, char **argv)
         goto out;
     }
     prkt = rd_kafka_topic_new(prk, o.topic, NULL);
-    rd_kafka_conf_t *cconf = kn_tools_make_conf(PROG, &o.cons, NULL, NULL, 0);
+    rd_kafka_conf_t *cconf = kn_tool_make_conf(PROG, &o.cons, NULL, NULL, 0);
     if (cconf == NULL) {
         goto out;
     }
@@ -567,7 +567,7 @@ out:
         rd_kafka_flush(prk, 1000);
         rd_kafka_destroy(prk);
     }
-    kn_tools_client_opts_free(&o.prod);
-    kn_tools_client_opts_free(&o.cons);
+    kn_tool_client_opts_free(&o.prod);
+    kn_tool_client_opts_free(&o.cons);
     return rc;
 }

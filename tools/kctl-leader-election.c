@@ -101,7 +101,7 @@ static int kn_le_parse(int argc, char **argv, kn_le_opts_t *o)
         case O_TYPE: o->type = optarg; break;
         case O_TOPIC: o->topic = optarg; break;
         case O_PART:
-            if (kn_tools_terse_long(PROG, "--partition", "not a partition number", optarg, 0,
+            if (kn_tool_terse_long(PROG, "--partition", "not a partition number", optarg, 0,
                                     INT32_MAX, &o->partition) != KN_OK) {
                 return KN_ERROR;
             }
@@ -109,17 +109,17 @@ static int kn_le_parse(int argc, char **argv, kn_le_opts_t *o)
         case O_ALL: o->all = true; break;
         case O_JSON: o->json_file = optarg; break;
         case O_TIMEOUT:
-            if (kn_tools_terse_long(PROG, "--timeout-ms", "expected a positive number", optarg, 1,
+            if (kn_tool_terse_long(PROG, "--timeout-ms", "expected a positive number", optarg, 1,
                                     INT32_MAX, &o->timeout_ms) != KN_OK) {
                 return KN_ERROR;
             }
             break;
         case O_HELP: kn_le_usage(stdout); exit(KN_TOOL_EXIT_OK);
-        case O_VERSION: kn_tools_terse_version(PROG);
+        case O_VERSION: kn_tool_terse_version(PROG);
         default: return kn_tool_terse_opt_error(PROG, c, argv);
         }
     }
-    if (kn_tools_terse_operands(PROG, argc, argv) != KN_OK) {
+    if (kn_tool_terse_operands(PROG, argc, argv) != KN_OK) {
         return KN_ERROR;
     }
     if ((o->zookeeper == NULL) == (o->bootstrap == NULL) || o->type == NULL) {

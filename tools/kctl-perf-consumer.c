@@ -383,7 +383,7 @@ int main(int argc, char **argv)
         "enable.partition.eof", "false", NULL
     };
     const kn_tool_flag_conf_t flags[] = { { "group.id", o.group, "--group" } };
-    rd_kafka_conf_t *conf = kn_tools_make_conf(PROG, &o.client, defaults, flags,
+    rd_kafka_conf_t *conf = kn_tool_make_conf(PROG, &o.client, defaults, flags,
                                                KN_ARRAY_LEN(flags));
     if (conf == NULL) {
         goto out;
@@ -407,6 +407,6 @@ int main(int argc, char **argv)
     rd_kafka_destroy(rk);
     rc = run_rc == KN_OK ? KN_TOOL_EXIT_OK : KN_TOOL_EXIT_FAIL;
 out:
-    kn_tools_client_opts_free(&o.client);
+    kn_tool_client_opts_free(&o.client);
     return rc;
 }

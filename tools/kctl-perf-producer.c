@@ -374,7 +374,7 @@ int main(int argc, char **argv)
     if (kn_pp_payloads_load(&pl, &o) != KN_OK) {
         goto out;
     }
-    rd_kafka_conf_t *conf = kn_tools_make_conf(PROG, &o.client, NULL, NULL, 0);
+    rd_kafka_conf_t *conf = kn_tool_make_conf(PROG, &o.client, NULL, NULL, 0);
     if (conf == NULL) {
         goto out;
     }
@@ -426,6 +426,6 @@ out_lat:
     kn_perf_lat_free(&st.lat);
 out:
     kn_pp_payloads_free(&pl);
-    kn_tools_client_opts_free(&o.client);
+    kn_tool_client_opts_free(&o.client);
     return rc;
 }

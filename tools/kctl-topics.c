@@ -122,11 +122,11 @@ static int kn_topics_parse(kn_topics_opts_t *o, int argc, char **argv)
         switch (c) {
         case OPT_BOOTSTRAP: o->client.bootstrap = optarg; break;
         case OPT_COMMAND_CONFIG: kn_tool_strv_push(&o->client.files, optarg); break;
-        case OPT_CREATE: kn_tools_choose(&o->action, KN_TOPICS_CREATE); break;
-        case OPT_LIST: kn_tools_choose(&o->action, KN_TOPICS_LIST); break;
-        case OPT_DESCRIBE: kn_tools_choose(&o->action, KN_TOPICS_DESCRIBE); break;
-        case OPT_DELETE: kn_tools_choose(&o->action, KN_TOPICS_DELETE); break;
-        case OPT_ALTER: kn_tools_choose(&o->action, KN_TOPICS_ALTER); break;
+        case OPT_CREATE: kn_tool_choose(&o->action, KN_TOPICS_CREATE); break;
+        case OPT_LIST: kn_tool_choose(&o->action, KN_TOPICS_LIST); break;
+        case OPT_DESCRIBE: kn_tool_choose(&o->action, KN_TOPICS_DESCRIBE); break;
+        case OPT_DELETE: kn_tool_choose(&o->action, KN_TOPICS_DELETE); break;
+        case OPT_ALTER: kn_tool_choose(&o->action, KN_TOPICS_ALTER); break;
         case OPT_TOPIC: o->topic = optarg; break;
         case OPT_PARTITIONS:
             if (kn_tool_parse_long(optarg, 1, INT32_MAX, &o->partitions) != KN_OK) {
@@ -212,7 +212,7 @@ static rd_kafka_AdminOptions_t *kn_topics_admin_opts(const kn_tool_admin_t *a,
                                                      rd_kafka_admin_op_t op)
 {
     char errstr[256];
-    rd_kafka_AdminOptions_t *ao = kn_tools_admin_options(a, op);
+    rd_kafka_AdminOptions_t *ao = kn_tool_admin_options(a, op);
 
     if (op != RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS) {
         rd_kafka_AdminOptions_set_operation_timeout(ao, KN_TOPICS_TIMEOUT_MS, errstr,
@@ -282,7 +282,7 @@ static int kn_topics_send(const kn_tool_admin_t *a, const kn_topics_opts_t *o, k
         ao = kn_topics_admin_opts(a, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS);
         rd_kafka_CreatePartitions(a->rk, r->alter, r->n, ao, a->q);
     }
-    rd_kafka_event_t *ev = kn_tools_admin_wait(a, "timed out waiting for the cluster", err,
+    rd_kafka_event_t *ev = kn_tool_admin_wait(a, "timed out waiting for the cluster", err,
                                                sizeof(err));
     if (ev == NULL) {
         failed = kn_topics_fail("%s", err);
@@ -479,7 +479,7 @@ static void kn_topics_configs(const kn_tool_admin_t *a, int32_t broker,
         rd_kafka_AdminOptions_set_broker(ao, broker, errstr, sizeof(errstr));
     }
     rd_kafka_DescribeConfigs(a->rk, rs, n, ao, a->q);
-    rd_kafka_event_t *ev = kn_tools_admin_wait(a, "timed out", errstr, sizeof(errstr));
+    rd_kafka_event_t *ev = kn_tool_admin_wait(a, "timed out", errstr, sizeof(errstr));
     if (ev == NULL) {
         kn_tool_err(PROG, "warning: cannot describe topic configs: %s", errstr);
         goto out;
@@ -621,7 +621,7 @@ int main(int argc, char **argv)
     if (rc >= 0) {
         goto out;
     }
-    if (kn_tools_admin_open(&a, PROG, &o.client) != KN_OK) {
+    if (kn_tool_admin_open(&a, PROG, &o.client) != KN_OK) {
         rc = KN_TOOL_EXIT_FAIL;
         goto out;
     }
@@ -631,8 +631,8 @@ int main(int argc, char **argv)
     default: rc = kn_topics_on_existing(&a, &o); break;
     }
 out:
-    kn_tools_admin_close(&a);
-    kn_tools_client_opts_free(&o.client);
+    kn_tool_admin_close(&a);
+    kn_tool_client_opts_free(&o.client);
     kn_tool_strv_free(&o.configs);
     fflush(stdout);
     return rc;

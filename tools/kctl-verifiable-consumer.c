@@ -320,7 +320,7 @@ static int kn_vc_parse_args(int argc, char **argv, kn_vc_opts_t *o)
         case O_ACKED: o->acked = optarg; break;
         case O_PRINT: o->print = true; break;
         case O_TIMEOUT:
-            if (kn_tools_terse_long(PROG, "--timeout-ms", "expected a positive number", optarg, 1,
+            if (kn_tool_terse_long(PROG, "--timeout-ms", "expected a positive number", optarg, 1,
                                     INT32_MAX, &o->timeout_ms) != KN_OK) {
                 return KN_ERROR;
             }
@@ -328,7 +328,7 @@ static int kn_vc_parse_args(int argc, char **argv, kn_vc_opts_t *o)
         case O_PROP: kn_tool_strv_push(&o->client.props, optarg); break;
         case O_CFG: kn_tool_strv_push(&o->client.files, optarg); break;
         case O_HELP: kn_vc_usage(stdout); exit(KN_TOOL_EXIT_OK);
-        case O_VERSION: kn_tools_terse_version(PROG);
+        case O_VERSION: kn_tool_terse_version(PROG);
         default: return kn_tool_terse_opt_error(PROG, c, argv);
         }
     }
@@ -347,7 +347,7 @@ int main(int argc, char **argv)
     o.timeout_ms = 120000;
     kn_tool_init(PROG);
     if (kn_vc_parse_args(argc, argv, &o) != KN_OK) {
-        kn_tools_client_opts_free(&o.client);
+        kn_tool_client_opts_free(&o.client);
         return KN_TOOL_EXIT_FAIL;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -361,8 +361,8 @@ int main(int argc, char **argv)
         "auto.offset.reset", "earliest",
         NULL
     };
-    rd_kafka_conf_t *conf = kn_tools_make_conf(PROG, &o.client, defaults, NULL, 0);
-    kn_tools_client_opts_free(&o.client);   /* all in conf now */
+    rd_kafka_conf_t *conf = kn_tool_make_conf(PROG, &o.client, defaults, NULL, 0);
+    kn_tool_client_opts_free(&o.client);   /* all in conf now */
     if (conf == NULL) {
         return KN_TOOL_EXIT_FAIL;
     }

@@ -115,13 +115,13 @@ static int kn_vp_parse(int argc, char **argv, kn_vp_opts_t *o)
         case O_BOOT: o->client.bootstrap = optarg; break;
         case O_TOPIC: o->topic = optarg; break;
         case O_MAX:
-            if (kn_tools_terse_long(PROG, "--max-messages", "not a number >= -1", optarg, -1,
+            if (kn_tool_terse_long(PROG, "--max-messages", "not a number >= -1", optarg, -1,
                                     INT64_MAX, &o->max_messages) != KN_OK) {
                 return KN_ERROR;
             }
             break;
         case O_KEYS:
-            if (kn_tools_terse_long(PROG, "--keys", "expected 1..1000000", optarg, 1, 1000000,
+            if (kn_tool_terse_long(PROG, "--keys", "expected 1..1000000", optarg, 1, 1000000,
                                     &o->keys) != KN_OK) {
                 return KN_ERROR;
             }
@@ -138,7 +138,7 @@ static int kn_vp_parse(int argc, char **argv, kn_vp_opts_t *o)
         case O_PROP: kn_tool_strv_push(&o->client.props, optarg); break;
         case O_CFG: kn_tool_strv_push(&o->client.files, optarg); break;
         case O_HELP: kn_vp_usage(stdout); exit(KN_TOOL_EXIT_OK);
-        case O_VERSION: kn_tools_terse_version(PROG);
+        case O_VERSION: kn_tool_terse_version(PROG);
         default: return kn_tool_terse_opt_error(PROG, c, argv);
         }
     }
@@ -181,7 +181,7 @@ int main(int argc, char **argv)
     o.acks = "-1";
     kn_tool_init(PROG);
     if (kn_vp_parse(argc, argv, &o) != KN_OK) {
-        kn_tools_client_opts_free(&o.client);
+        kn_tool_client_opts_free(&o.client);
         return KN_TOOL_EXIT_FAIL;
     }
     snprintf(run, sizeof(run), "%s", o.run_id ? o.run_id : "");
@@ -198,8 +198,8 @@ int main(int argc, char **argv)
         "message.timeout.ms", "60000",
         NULL
     };
-    rd_kafka_conf_t *conf = kn_tools_make_conf(PROG, &o.client, defaults, NULL, 0);
-    kn_tools_client_opts_free(&o.client);   /* all in conf now */
+    rd_kafka_conf_t *conf = kn_tool_make_conf(PROG, &o.client, defaults, NULL, 0);
+    kn_tool_client_opts_free(&o.client);   /* all in conf now */
     if (conf == NULL) {
         return KN_TOOL_EXIT_FAIL;
     }

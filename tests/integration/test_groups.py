@@ -365,9 +365,26 @@ def _coordinator_socket(group):
     return None
 
 
+def _loaded_coordinator_socket(group):
+    """Like _coordinator_socket, but only once the coordinator has loaded
+    its __consumer_offsets partition: FindCoordinator names a broker while
+    it still reads the partition back (after the restarts of the cases
+    above), and until then every group request is answered
+    COORDINATOR_LOAD_IN_PROGRESS, as in Kafka."""
+    s = _coordinator_socket(group)
+    if s is None:
+        return None
+    body = _s(group) + struct.pack(">i", 1) + _s("probe")
+    if struct.unpack(">h", _req(s, 12, 0, body)[:2])[0] in (14, 15, 16):
+        s.close()   # loading, not available, not the coordinator (any more)
+        return None
+    return s
+
+
 @kh.test
 def bad_group_requests_get_kafka_errors():
-    s = cl.wait_for(lambda: _coordinator_socket("gbad"), "a coordinator for gbad", 60)
+    s = cl.wait_for(lambda: _loaded_coordinator_socket("gbad"), "a loaded coordinator for gbad",
+                    60)
     with s:
         # JoinGroup v1 with an empty protocol list: INCONSISTENT_GROUP_PROTOCOL.
         body = _s("gbad") + struct.pack(">ii", 10000, 10000) + _s("") + _s("consumer") + struct.pack(">i", 0)

@@ -212,7 +212,7 @@ rd_kafka_t *kn_tool_client_new(const char *prog, rd_kafka_type_t type, rd_kafka_
     return rk;
 }
 
-rd_kafka_conf_t *kn_tools_make_conf(const char *prog, const kn_tool_client_opts_t *opts,
+rd_kafka_conf_t *kn_tool_make_conf(const char *prog, const kn_tool_client_opts_t *opts,
                                     const char *const *defaults, const kn_tool_flag_conf_t *flags,
                                     size_t nflags)
 {
@@ -233,7 +233,7 @@ rd_kafka_conf_t *kn_tools_make_conf(const char *prog, const kn_tool_client_opts_
     return conf;
 }
 
-void kn_tools_client_opts_free(kn_tool_client_opts_t *opts)
+void kn_tool_client_opts_free(kn_tool_client_opts_t *opts)
 {
     kn_tool_strv_free(&opts->files);
     kn_tool_strv_free(&opts->props);
@@ -241,9 +241,9 @@ void kn_tools_client_opts_free(kn_tool_client_opts_t *opts)
 
 /* ---- admin requests ---------------------------------------------------- */
 
-int kn_tools_admin_open(kn_tool_admin_t *a, const char *prog, const kn_tool_client_opts_t *opts)
+int kn_tool_admin_open(kn_tool_admin_t *a, const char *prog, const kn_tool_client_opts_t *opts)
 {
-    rd_kafka_conf_t *conf = kn_tools_make_conf(prog, opts, NULL, NULL, 0);
+    rd_kafka_conf_t *conf = kn_tool_make_conf(prog, opts, NULL, NULL, 0);
 
     a->rk = NULL;
     a->q = NULL;
@@ -260,7 +260,7 @@ int kn_tools_admin_open(kn_tool_admin_t *a, const char *prog, const kn_tool_clie
     return KN_OK;
 }
 
-void kn_tools_admin_close(kn_tool_admin_t *a)
+void kn_tool_admin_close(kn_tool_admin_t *a)
 {
     /* The queue first: it holds a reference on the client. */
     if (a->q != NULL) {
@@ -273,7 +273,7 @@ void kn_tools_admin_close(kn_tool_admin_t *a)
     a->rk = NULL;
 }
 
-rd_kafka_AdminOptions_t *kn_tools_admin_options(const kn_tool_admin_t *a, rd_kafka_admin_op_t op)
+rd_kafka_AdminOptions_t *kn_tool_admin_options(const kn_tool_admin_t *a, rd_kafka_admin_op_t op)
 {
     char err[256];
     rd_kafka_AdminOptions_t *ao = rd_kafka_AdminOptions_new(a->rk, op);
@@ -283,7 +283,7 @@ rd_kafka_AdminOptions_t *kn_tools_admin_options(const kn_tool_admin_t *a, rd_kaf
     return ao;
 }
 
-rd_kafka_event_t *kn_tools_admin_wait(const kn_tool_admin_t *a, const char *on_timeout, char *err,
+rd_kafka_event_t *kn_tool_admin_wait(const kn_tool_admin_t *a, const char *on_timeout, char *err,
                                       size_t errlen)
 {
     rd_kafka_event_t *ev = rd_kafka_queue_poll(a->q, a->wait_ms);
@@ -408,7 +408,7 @@ int kn_tool_version(const kn_tool_cli_t *cli)
     return KN_TOOL_EXIT_OK;
 }
 
-void kn_tools_choose(kn_tool_choice_t *c, int value)
+void kn_tool_choose(kn_tool_choice_t *c, int value)
 {
     if (c->value != value) {
         c->count++;
@@ -416,8 +416,8 @@ void kn_tools_choose(kn_tool_choice_t *c, int value)
     c->value = value;
 }
 
-int kn_tools_apply_props(const kn_tool_cli_t *cli, const kn_tool_strv_t *props,
-                         kn_tools_prop_fn set, void *ctx)
+int kn_tool_apply_props(const kn_tool_cli_t *cli, const kn_tool_strv_t *props,
+                         kn_tool_prop_fn set, void *ctx)
 {
     char msg[512];
 
@@ -446,7 +446,7 @@ int kn_tool_terse_opt_error(const char *prog, int c, char **argv)
     return KN_ERROR;
 }
 
-int kn_tools_terse_operands(const char *prog, int argc, char **argv)
+int kn_tool_terse_operands(const char *prog, int argc, char **argv)
 {
     if (optind < argc) {
         kn_tool_err(prog, "unexpected argument %s", argv[optind]);
@@ -458,7 +458,7 @@ int kn_tools_terse_operands(const char *prog, int argc, char **argv)
 int kn_tool_terse_finish(const char *prog, int argc, char **argv, const char *bootstrap,
                          const char *topic)
 {
-    if (kn_tools_terse_operands(prog, argc, argv) != KN_OK) {
+    if (kn_tool_terse_operands(prog, argc, argv) != KN_OK) {
         return KN_ERROR;
     }
     if (bootstrap == NULL || topic == NULL) {
@@ -468,7 +468,7 @@ int kn_tool_terse_finish(const char *prog, int argc, char **argv, const char *bo
     return KN_OK;
 }
 
-int kn_tools_terse_long(const char *prog, const char *flag, const char *want, const char *v,
+int kn_tool_terse_long(const char *prog, const char *flag, const char *want, const char *v,
                         long long min, long long max, long long *out)
 {
     if (kn_tool_parse_long(v, min, max, out) != KN_OK) {
@@ -478,7 +478,7 @@ int kn_tools_terse_long(const char *prog, const char *flag, const char *want, co
     return KN_OK;
 }
 
-void kn_tools_terse_version(const char *prog)
+void kn_tool_terse_version(const char *prog)
 {
     printf("%s (Kanal) %s\n", prog, PACKAGE_VERSION);
     exit(KN_TOOL_EXIT_OK);

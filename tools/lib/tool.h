@@ -83,12 +83,12 @@ typedef struct {
 /* kn_tool_client_conf with client.id = prog, then the nflags settings of
  * flags (may be NULL). A bad setting is reported as "prog: reason" on
  * stderr and NULL returned: every tool says it so. */
-rd_kafka_conf_t *kn_tools_make_conf(const char *prog, const kn_tool_client_opts_t *opts,
+rd_kafka_conf_t *kn_tool_make_conf(const char *prog, const kn_tool_client_opts_t *opts,
                                     const char *const *defaults, const kn_tool_flag_conf_t *flags,
                                     size_t nflags);
 
 /* Free the lists of opts (--command-config files, client properties). */
-void kn_tools_client_opts_free(kn_tool_client_opts_t *opts);
+void kn_tool_client_opts_free(kn_tool_client_opts_t *opts);
 
 /* ---- admin requests (kctl-topics, kctl-consumer-groups) ---------------
  * An Admin client is a producer handle plus one queue that every request
@@ -103,18 +103,18 @@ typedef struct {
 
 /* Open a's client from opts (errors printed as "prog: reason"). The
  * caller sets a->timeout_ms and a->wait_ms. KN_OK or KN_ERROR. */
-int kn_tools_admin_open(kn_tool_admin_t *a, const char *prog, const kn_tool_client_opts_t *opts);
-void kn_tools_admin_close(kn_tool_admin_t *a);
+int kn_tool_admin_open(kn_tool_admin_t *a, const char *prog, const kn_tool_client_opts_t *opts);
+void kn_tool_admin_close(kn_tool_admin_t *a);
 
 /* Options for one request of kind op, with a->timeout_ms as its request
  * timeout. The caller destroys them. */
-rd_kafka_AdminOptions_t *kn_tools_admin_options(const kn_tool_admin_t *a, rd_kafka_admin_op_t op);
+rd_kafka_AdminOptions_t *kn_tool_admin_options(const kn_tool_admin_t *a, rd_kafka_admin_op_t op);
 
 /* Wait for the result event of the request just sent. Returns it (the
  * caller destroys it) when the request as a whole succeeded; else NULL,
  * with err set to on_timeout when nothing came within a->wait_ms, or to
  * the event's own error text. Per-item errors stay in the event. */
-rd_kafka_event_t *kn_tools_admin_wait(const kn_tool_admin_t *a, const char *on_timeout, char *err,
+rd_kafka_event_t *kn_tool_admin_wait(const kn_tool_admin_t *a, const char *on_timeout, char *err,
                                       size_t errlen);
 
 /* Set to 1 by SIGINT/SIGTERM once kn_tool_catch_stop() ran; the tools'
@@ -181,18 +181,18 @@ typedef struct {
     int count;   /* distinct flags given (a repeated flag counts once) */
 } kn_tool_choice_t;
 
-void kn_tools_choose(kn_tool_choice_t *c, int value);
+void kn_tool_choose(kn_tool_choice_t *c, int value);
 
 /* Setter of a tool's own --property KEY=VALUE settings (record format,
  * line reader): KN_OK, or KN_ERROR with the reason in err. */
-typedef int (*kn_tools_prop_fn)(void *ctx, const char *key, const char *value, char *err,
+typedef int (*kn_tool_prop_fn)(void *ctx, const char *key, const char *value, char *err,
                                 size_t errlen);
 
 /* Apply each "key=value" of props through set. -1 when all applied, else
  * the usage error's exit code: "--property: expected key=value, got 'x'"
  * or the setter's own reason. */
-int kn_tools_apply_props(const kn_tool_cli_t *cli, const kn_tool_strv_t *props,
-                         kn_tools_prop_fn set, void *ctx);
+int kn_tool_apply_props(const kn_tool_cli_t *cli, const kn_tool_strv_t *props,
+                         kn_tool_prop_fn set, void *ctx);
 
 /* The durability tools (kctl-verifiable-*) answer a bad command line with
  * one terse line and no usage. For what getopt_long returned that is no
@@ -206,14 +206,14 @@ int kn_tool_terse_finish(const char *prog, int argc, char **argv, const char *bo
 
 /* The first half of that check: no operand left over after the options
  * ("unexpected argument x"). KN_OK or KN_ERROR (printed). */
-int kn_tools_terse_operands(const char *prog, int argc, char **argv);
+int kn_tool_terse_operands(const char *prog, int argc, char **argv);
 
 /* A numeric flag of these tools: KN_OK with *out set when v is a whole
  * number in [min, max], else "prog: flag: want: v" and KN_ERROR. */
-int kn_tools_terse_long(const char *prog, const char *flag, const char *want, const char *v,
+int kn_tool_terse_long(const char *prog, const char *flag, const char *want, const char *v,
                         long long min, long long max, long long *out);
 
 /* Their --version: "prog (Kanal) VERSION" on stdout, then exit 0. */
-_Noreturn void kn_tools_terse_version(const char *prog);
+_Noreturn void kn_tool_terse_version(const char *prog);
 
 #endif /* KN_TOOL_H */
