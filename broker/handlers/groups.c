@@ -1,16 +1,16 @@
 /*
- * broker/handlers/groups.c -- the Kafka APIs of consumer groups:
- * FindCoordinator (10), JoinGroup (11), Heartbeat (12), LeaveGroup (13),
- * SyncGroup (14), DescribeGroups (15), ListGroups (16), OffsetCommit (8),
- * OffsetFetch (9), DeleteGroups (42) and OffsetDelete (47).
+ * broker/handlers/groups.c -- the membership APIs of consumer groups:
+ * FindCoordinator (10), JoinGroup (11), Heartbeat (12), LeaveGroup (13)
+ * and SyncGroup (14). Committed offsets and group administration
+ * (OffsetCommit, OffsetFetch, DescribeGroups, ListGroups, DeleteGroups,
+ * OffsetDelete) are in group_offsets.c.
  *
  * Each handler decodes with common/protocol, takes the coordinator lock,
  * checks that this broker coordinates the group (NOT_COORDINATOR /
  * COORDINATOR_LOAD_IN_PROGRESS otherwise), lets broker/group do the work
  * and encodes the answer while still holding the lock (the answer may
  * point into group state). JoinGroup and SyncGroup may park until the
- * rebalance moves on; OffsetCommit parks until its records are replicated
- * per the ISR. A parked request is a delayed operation on the
+ * rebalance moves on. A parked request is a delayed operation on the
  * connection's loop, woken by key (see broker/server/delayed.h).
  */
 #include "config.h"
