@@ -29,7 +29,9 @@
  * Zero copy: file ranges in a response become libevent file segments on
  * plaintext connections (sendfile(2) when the output drains to the
  * socket); on TLS the bytes must pass through SSL_write, so they are read
- * with pread(2) into memory here.
+ * with pread(2) into memory here. Each writable event may write up to
+ * KN_CONN_MAX_SINGLE_WRITE; that is safe on TLS only because partial
+ * writes are off (see common/net/tls.c).
  */
 #include "config.h"
 #include "broker/server/server_int.h"
@@ -55,6 +57,14 @@
 #include "protocol/api.h"
 
 #define KN_CONN_RL_MS 10000   /* one log line per condition per 10 s */
+
+/* Per-event I/O caps. libevent 2.1 defaults both to 16 KiB, so a 1 MiB
+ * Fetch answer left in 64 trips through epoll (64 sendfile calls, or 64
+ * SSL_writes of one record each, with the loop's other work in between).
+ * The kernel still takes only what the socket buffer has room for; these
+ * only let one writable event hand it everything it would accept. */
+#define KN_CONN_MAX_SINGLE_WRITE ((ev_ssize_t)4 * 1024 * 1024)
+#define KN_CONN_MAX_SINGLE_READ  ((ev_ssize_t)256 * 1024)
 
 static void kn_conn_read_cb(struct bufferevent *bev, void *arg);
 static void kn_conn_tls_kick(kn_conn_t *c);
@@ -127,6 +137,8 @@ void kn_conn_accepted(kn_worker_t *w, const kn_listener_t *lst, int fd,
         return;
     }
     bufferevent_setcb(c->bev, kn_conn_read_cb, kn_conn_write_cb, kn_conn_event_cb, c);
+    bufferevent_set_max_single_write(c->bev, KN_CONN_MAX_SINGLE_WRITE);
+    bufferevent_set_max_single_read(c->bev, KN_CONN_MAX_SINGLE_READ);
     /* The write callback fires when the output falls to the low mark: the
      * moment to resume reading after backpressure. */
     bufferevent_setwatermark(c->bev, EV_WRITE, KN_CONN_LOW_OUTPUT, 0);

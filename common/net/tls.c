@@ -66,8 +66,14 @@ static SSL_CTX *kn_tls_ctx_base(const SSL_METHOD *method, char *err, size_t errl
     }
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-    /* libevent's bufferevent_openssl may retry SSL_write with a moved buffer. */
-    SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE);
+    /* libevent's bufferevent_openssl may retry SSL_write with a moved
+     * buffer. Partial writes stay off: libevent 2.1 hands SSL_write one
+     * output chain after another and, after a short write, goes on with the
+     * next chain as if the first had gone out whole -- bytes out of order
+     * on the wire once a single write event covers more than one large
+     * chain. Without the mode SSL_write takes a chain whole or asks to be
+     * retried with it, which libevent does. */
+    SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     return ctx;
 }
 
