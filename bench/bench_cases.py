@@ -132,6 +132,15 @@ class Bench:
             raise CaseError("%s exited with %s: %s" % (os.path.basename(argv[0]), rc, tail))
         return text
 
+    @staticmethod
+    def settle():
+        """Write back what earlier runs left dirty in the page cache before
+        a measurement starts. Without it each run paid for the gigabytes
+        the runs before it wrote (the kernel throttles writers once dirty
+        pages pass vm.dirty_background_ratio), so a figure depended on its
+        place in the matrix rather than on the code measured."""
+        os.sync()
+
     def result(self, case, key, value):
         self.report["cases"].setdefault(case, {})[key] = value
 
@@ -258,6 +267,7 @@ class Bench:
         results = []
         for i in range(self.repeat):
             label = name if self.repeat == 1 else "%s-%d" % (name, i + 1)
+            self.settle()
             # Profile the first run only: perf perturbs what it watches.
             with Profiler(self, name, broker if i == 0 else None):
                 text = self.run(case, label, argv)
@@ -300,6 +310,7 @@ class Bench:
             argv += ["--throughput", int(rate)]
         if props:
             argv += ["--producer-props"] + list(props)
+        self.settle()
         text = self.run(case, name, argv)
         js = [j for j in json_lines(text) if j.get("tool") == "kctl-e2e-latency"]
         if not js:
@@ -418,6 +429,7 @@ class Bench:
             kh.wait_port(port, timeout=30, proc=srv)
             value = "x" * 100
             n = self.n(N_REDIS)
+            self.settle()
             text = self.run("redis", "redis-benchmark",
                             ["redis-benchmark", "-h", "127.0.0.1", "-p", port, "-P", 256,
                              "-c", 4, "-n", n, "--csv", "XADD", "bench", "*", "v", value])
@@ -463,6 +475,7 @@ class Bench:
         try:
             kh.wait_port(port, timeout=30, proc=srv)
             n = self.n(N_NATS)
+            self.settle()
             text = self.run("nats", "nats-bench", [exe, "nats://127.0.0.1:%d" % port, "BENCH",
                                                    n, 100, NATS_MAX_PENDING])
             js = [j for j in json_lines(text) if j.get("tool") == "nats_bench"]
