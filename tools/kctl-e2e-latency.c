@@ -445,8 +445,11 @@ static int kn_e2e_rate(rd_kafka_t *prk, rd_kafka_topic_t *prkt, kn_e2e_rate_t *r
     kn_perf_throttle_init(&th, o->throughput, start);
     for (i = 0; i < total && !kn_tool_stop; i++) {
         int64_t wait;
-        while ((wait = kn_perf_throttle_wait_us(&th, i, kn_perf_now_us())) > 0 && !kn_tool_stop) {
-            rd_kafka_poll(prk, wait >= 1000 ? (int)(wait / 1000) : 0);
+        while ((wait = kn_perf_throttle_sleep_us(&th, i, kn_perf_now_us())) > 0 && !kn_tool_stop) {
+            rd_kafka_poll(prk, (int)(wait / 1000));
+            if (wait < 1000) {
+                kn_perf_sleep_us(wait);
+            }
         }
         kn_e2e_stamp(buf, kn_perf_now_us(), i, r->run_id);
         if (kn_e2e_produce(prk, prkt, buf, (size_t)o->record_size) != KN_OK) {

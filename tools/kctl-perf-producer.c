@@ -296,11 +296,14 @@ static int kn_pp_send_all(rd_kafka_t *rk, rd_kafka_topic_t *rkt, const kn_pp_opt
 
     kn_perf_throttle_init(&th, o->throughput, kn_perf_now_us());
     for (uint64_t i = 0; i < (uint64_t)o->num_records && !kn_tool_stop; i++) {
-        int64_t wait = kn_perf_throttle_wait_us(&th, i, kn_perf_now_us());
+        int64_t wait = kn_perf_throttle_sleep_us(&th, i, kn_perf_now_us());
         while (wait > 0 && !kn_tool_stop) {
             /* Serve delivery reports while waiting: they carry latencies. */
-            rd_kafka_poll(rk, wait >= 1000 ? (int)(wait / 1000) : 0);
-            wait = kn_perf_throttle_wait_us(&th, i, kn_perf_now_us());
+            rd_kafka_poll(rk, (int)(wait / 1000));
+            if (wait < 1000) {
+                kn_perf_sleep_us(wait);
+            }
+            wait = kn_perf_throttle_sleep_us(&th, i, kn_perf_now_us());
         }
         size_t k = 0;
         if (pl->n > 1) {

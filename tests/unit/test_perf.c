@@ -90,8 +90,13 @@ static void test_throttle(void **state)
     assert_int_equal(kn_perf_throttle_wait_us(&t, 10, 1004000), 6000);
     /* Behind schedule: send at once (catch up, as Kafka's throttler). */
     assert_int_equal(kn_perf_throttle_wait_us(&t, 10, 1020000), 0);
+    /* Sleeps start at 200 us ahead of schedule; less is sent at once. */
+    assert_int_equal(kn_perf_throttle_sleep_us(&t, 1, 1000850), 0);
+    assert_int_equal(kn_perf_throttle_sleep_us(&t, 1, 1000800), 200);
+    assert_int_equal(kn_perf_throttle_sleep_us(&t, 10, 1004000), 6000);
     kn_perf_throttle_init(&t, -1, 0);
     assert_int_equal(kn_perf_throttle_wait_us(&t, 1000000, 0), 0);
+    assert_int_equal(kn_perf_throttle_sleep_us(&t, 1000000, 0), 0);
 }
 
 static void test_window_and_rates(void **state)

@@ -113,6 +113,20 @@ int64_t kn_perf_throttle_wait_us(const kn_perf_throttle_t *t, uint64_t sent, int
     return wait > 0 ? (int64_t)ceil(wait) : 0;
 }
 
+int64_t kn_perf_throttle_sleep_us(const kn_perf_throttle_t *t, uint64_t sent, int64_t now_us)
+{
+    int64_t wait = kn_perf_throttle_wait_us(t, sent, now_us);
+    return wait >= KN_PERF_THROTTLE_MIN_SLEEP_US ? wait : 0;
+}
+
+void kn_perf_sleep_us(int64_t us)
+{
+    if (us > 0) {
+        struct timespec ts = { (time_t)(us / 1000000), (long)(us % 1000000) * 1000 };
+        (void)nanosleep(&ts, NULL);
+    }
+}
+
 void kn_perf_payload_fill(unsigned char *buf, size_t len, uint64_t seed)
 {
     /* xorshift64*: any fixed generator will do; the payload only has to

@@ -69,6 +69,21 @@ void    kn_perf_throttle_init(kn_perf_throttle_t *t, double rate, int64_t start_
  * of records already sent) so the average stays at rate; 0 = send now. */
 int64_t kn_perf_throttle_wait_us(const kn_perf_throttle_t *t, uint64_t sent, int64_t now_us);
 
+/* Waits shorter than this are not slept: the record goes out that much
+ * ahead of schedule. Spinning through them (as these tools once did)
+ * took a core from the clients and the broker being measured; sleeping
+ * in whole milliseconds (as Kafka's throttler, 2 ms) sends bursts that
+ * raise the very latency the rate mode measures. */
+#define KN_PERF_THROTTLE_MIN_SLEEP_US 200
+
+/* How long to sleep before sending record `sent`: the wait above once it
+ * reaches KN_PERF_THROTTLE_MIN_SLEEP_US, else 0 (send now, a little ahead
+ * of schedule). */
+int64_t kn_perf_throttle_sleep_us(const kn_perf_throttle_t *t, uint64_t sent, int64_t now_us);
+
+/* Sleep us microseconds (nanosleep; an interrupted sleep just returns). */
+void kn_perf_sleep_us(int64_t us);
+
 /* Fill buf with random upper-case letters, as Kafka's perf producer does
  * (compressible the same way Kafka's payloads are). */
 void kn_perf_payload_fill(unsigned char *buf, size_t len, uint64_t seed);
