@@ -67,7 +67,7 @@
 #define KN_CONN_MAX_SINGLE_READ  ((ev_ssize_t)256 * 1024)
 
 static void kn_conn_read_cb(struct bufferevent *bev, void *arg);
-static void kn_conn_tls_kick(kn_conn_t *c);
+static bool kn_conn_tls_kick(kn_conn_t *c);
 static void kn_conn_write_cb(struct bufferevent *bev, void *arg);
 static void kn_conn_event_cb(struct bufferevent *bev, short what, void *arg);
 
@@ -503,22 +503,34 @@ static void kn_conn_quickack(struct bufferevent *bev)
 /* TLS: if OpenSSL has read ahead bytes libevent has not taken yet, make
  * the read event fire again as if the socket were readable (libevent only
  * looks at SSL_pending, which counts the current record alone). */
-static void kn_conn_tls_kick(kn_conn_t *c)
+static bool kn_conn_tls_kick(kn_conn_t *c)
 {
     if (!c->tls || c->read_paused || c->draining || c->bev == NULL) {
-        return;
+        return false;
     }
     SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
     if (ssl != NULL && SSL_has_pending(ssl)) {
         event_active(&c->bev->ev_read, EV_READ, 1);
+        return true;
     }
+    return false;
 }
 
 static void kn_conn_read_cb(struct bufferevent *bev, void *arg)
 {
-    kn_conn_quickack(bev);
-    if (kn_conn_read_frames(arg) == KN_OK) {
-        kn_conn_tls_kick(arg);
+    kn_conn_t *c = arg;
+    if (!c->tls) {
+        kn_conn_quickack(bev);
+        (void)kn_conn_read_frames(c);
+        return;
+    }
+    /* TLS: most read events are our own kicks that OpenSSL serves from its
+     * read-ahead buffer, one record each, without touching the socket; a
+     * setsockopt for each was 94,000 calls per 256 MiB produced. The ACK
+     * is due once the buffer is empty and the next bytes must come from
+     * the socket. */
+    if (kn_conn_read_frames(c) == KN_OK && !kn_conn_tls_kick(c)) {
+        kn_conn_quickack(bev);
     }
 }
 
