@@ -14,6 +14,9 @@
  * OffsetFetch, OffsetCommit, DeleteGroups through the group coordinator);
  * log end offsets come from ListOffsets (query_watermark_offsets). LAG is
  * log end offset minus the committed offset, "-" when nothing is committed.
+ *
+ * This file parses the flags and does --list, --describe and --delete;
+ * --reset-offsets is in kctl-consumer-groups-reset.c.
  */
 #include "config.h"
 
@@ -22,41 +25,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "tools/lib/tool.h"
-
-#define PROG "kctl-consumer-groups"
-
-typedef enum {
-    KN_CG_NONE = 0, KN_CG_LIST, KN_CG_DESCRIBE, KN_CG_DELETE, KN_CG_RESET
-} kn_cg_action_t;
-
-typedef enum {
-    KN_CG_VIEW_OFFSETS = 0, KN_CG_VIEW_MEMBERS, KN_CG_VIEW_STATE
-} kn_cg_view_t;
-
-typedef enum {
-    KN_CG_TO_NONE = 0, KN_CG_TO_EARLIEST, KN_CG_TO_LATEST, KN_CG_TO_OFFSET, KN_CG_TO_DATETIME,
-    KN_CG_SHIFT_BY
-} kn_cg_spec_t;
-
-typedef struct {
-    kn_tool_client_opts_t client;
-    kn_tool_choice_t      action;       /* .value: a kn_cg_action_t */
-    kn_cg_view_t          view;
-    kn_tool_strv_t        groups;
-    bool                  all_groups;
-    kn_tool_strv_t        topics;       /* --topic T or T:0,1 */
-    bool                  all_topics;
-    kn_tool_choice_t      spec;         /* .value: a kn_cg_spec_t */
-    long long             value;        /* --to-offset / --shift-by */
-    int64_t               datetime_ms;  /* --to-datetime */
-    bool                  dry_run, execute;
-    int                   timeout_ms;
-} kn_cg_opts_t;
+#include "tools/kctl-consumer-groups.h"
 
 static void kn_cg_usage(FILE *out)
 {
-    fputs("Usage: " PROG " --bootstrap-server HOST:PORT [--command-config FILE] ACTION [OPTIONS]\n"
+    fputs("Usage: " KN_CG_PROG " --bootstrap-server HOST:PORT [--command-config FILE] ACTION [OPTIONS]\n"
           "List, describe and delete consumer groups; reset their offsets.\n"
           "\n"
           "Actions (exactly one):\n"
@@ -81,7 +54,7 @@ static void kn_cg_usage(FILE *out)
           out);
 }
 
-static const kn_tool_cli_t kn_cg_cli = { .prog = PROG, .usage = kn_cg_usage };
+static const kn_tool_cli_t kn_cg_cli = { .prog = KN_CG_PROG, .usage = kn_cg_usage };
 
 /* --to-datetime: "YYYY-MM-DDTHH:mm:SS[.sss]" in UTC, optionally ending in
  * "Z" (Kafka also takes zone offsets; we take UTC). */
@@ -258,12 +231,12 @@ static int kn_cg_parse(kn_cg_opts_t *o, int argc, char **argv)
 
 /* Wait for the result event of the admin call just made; NULL on timeout
  * or a request-level error (printed as "what: reason"). */
-static rd_kafka_event_t *kn_cg_wait(kn_tool_admin_t *cg, const char *what)
+rd_kafka_event_t *kn_cg_wait(kn_tool_admin_t *cg, const char *what)
 {
     char err[512];
     rd_kafka_event_t *ev = kn_tool_admin_wait(cg, "timed out", err, sizeof(err));
     if (ev == NULL) {
-        kn_tool_err(PROG, "%s: %s", what, err);
+        kn_tool_err(KN_CG_PROG, "%s: %s", what, err);
     }
     return ev;
 }
@@ -289,7 +262,7 @@ static char **kn_cg_list_ids(kn_tool_admin_t *cg, size_t *n)
     size_t nerr = 0;
     const rd_kafka_error_t **errs = rd_kafka_ListConsumerGroups_result_errors(res, &nerr);
     for (size_t i = 0; i < nerr; i++) {
-        kn_tool_err(PROG, "list groups: %s", rd_kafka_error_string(errs[i]));
+        kn_tool_err(KN_CG_PROG, "list groups: %s", rd_kafka_error_string(errs[i]));
     }
     const rd_kafka_ConsumerGroupListing_t **l = rd_kafka_ListConsumerGroups_result_valid(res, n);
     char **ids = kn_calloc(*n + 1, sizeof(char *));
@@ -333,8 +306,8 @@ static int kn_cg_list(kn_tool_admin_t *cg)
 /* ---- group facts ------------------------------------------------------------------- */
 
 /* Describe one group: the event (caller destroys) and its description. */
-static const rd_kafka_ConsumerGroupDescription_t *kn_cg_describe_one(kn_tool_admin_t *cg, const char *group,
-                                                                      rd_kafka_event_t **evp)
+const rd_kafka_ConsumerGroupDescription_t *kn_cg_describe_one(kn_tool_admin_t *cg, const char *group,
+                                                               rd_kafka_event_t **evp)
 {
     const char *groups[1] = { group };
     rd_kafka_AdminOptions_t *ao = kn_tool_admin_options(cg, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
@@ -348,12 +321,12 @@ static const rd_kafka_ConsumerGroupDescription_t *kn_cg_describe_one(kn_tool_adm
     const rd_kafka_ConsumerGroupDescription_t **d = rd_kafka_DescribeConsumerGroups_result_groups(
         rd_kafka_event_DescribeConsumerGroups_result(*evp), &n);
     if (n != 1) {
-        kn_tool_err(PROG, "describe group %s: no answer", group);
+        kn_tool_err(KN_CG_PROG, "describe group %s: no answer", group);
         return NULL;
     }
     const rd_kafka_error_t *e = rd_kafka_ConsumerGroupDescription_error(d[0]);
     if (e != NULL) {
-        kn_tool_err(PROG, "describe group %s: %s", group, rd_kafka_error_string(e));
+        kn_tool_err(KN_CG_PROG, "describe group %s: %s", group, rd_kafka_error_string(e));
         return NULL;
     }
     return d[0];
@@ -362,11 +335,11 @@ static const rd_kafka_ConsumerGroupDescription_t *kn_cg_describe_one(kn_tool_adm
 /* Committed offsets of a group (all partitions with one); NULL on
  * failure. We name every partition of the cluster rather than asking for
  * "all" (a null list): librdkafka 2.0 sends that as an empty list. */
-static rd_kafka_topic_partition_list_t *kn_cg_committed(kn_tool_admin_t *cg, const char *group)
+rd_kafka_topic_partition_list_t *kn_cg_committed(kn_tool_admin_t *cg, const char *group)
 {
     const struct rd_kafka_metadata *md = NULL;
     if (rd_kafka_metadata(cg->rk, 1, NULL, &md, cg->timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        kn_tool_err(PROG, "cannot read cluster metadata");
+        kn_tool_err(KN_CG_PROG, "cannot read cluster metadata");
         return NULL;
     }
     rd_kafka_topic_partition_list_t *all = rd_kafka_topic_partition_list_new(16);
@@ -403,19 +376,13 @@ static rd_kafka_topic_partition_list_t *kn_cg_committed(kn_tool_admin_t *cg, con
             }
         }
     } else if (n == 1) {
-        kn_tool_err(PROG, "fetch offsets of %s: %s", group,
+        kn_tool_err(KN_CG_PROG, "fetch offsets of %s: %s", group,
                     rd_kafka_error_string(rd_kafka_group_result_error(gr[0])));
     }
     rd_kafka_event_destroy(ev);
     return out;
 }
 
-static bool kn_cg_inactive(rd_kafka_consumer_group_state_t st)
-{
-    return st == RD_KAFKA_CONSUMER_GROUP_STATE_EMPTY || st == RD_KAFKA_CONSUMER_GROUP_STATE_DEAD;
-}
-
-/* ---- --describe ---------------------------------------------------------------------- */
 
 typedef struct {
     const char *topic;
@@ -644,210 +611,6 @@ static int kn_cg_delete(kn_tool_admin_t *cg, const kn_cg_opts_t *o)
     return rc;
 }
 
-/* ---- --reset-offsets ------------------------------------------------------------------- */
-
-/* The partitions to reset: --topic T (every partition, from metadata),
- * --topic T:0,2, or --all-topics (whatever the group has committed). */
-static rd_kafka_topic_partition_list_t *kn_cg_reset_scope(kn_tool_admin_t *cg, const kn_cg_opts_t *o,
-                                                          const rd_kafka_topic_partition_list_t *committed)
-{
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
-    if (o->all_topics) {
-        for (int i = 0; i < committed->cnt; i++) {
-            rd_kafka_topic_partition_list_add(l, committed->elems[i].topic, committed->elems[i].partition);
-        }
-        return l;
-    }
-    const struct rd_kafka_metadata *md = NULL;
-    for (size_t i = 0; i < o->topics.n; i++) {
-        char *spec = kn_strdup(o->topics.items[i]);
-        char *colon = strchr(spec, ':');
-        if (colon != NULL) {
-            *colon = '\0';
-            for (char *tok = strtok(colon + 1, ","); tok != NULL; tok = strtok(NULL, ",")) {
-                long long p;
-                if (kn_tool_parse_long(tok, 0, INT32_MAX, &p) != KN_OK) {
-                    kn_tool_err(PROG, "--topic %s: bad partition '%s'", o->topics.items[i], tok);
-                    free(spec);
-                    goto fail;
-                }
-                rd_kafka_topic_partition_list_add(l, spec, (int32_t)p);
-            }
-            free(spec);
-            continue;
-        }
-        if (md == NULL && rd_kafka_metadata(cg->rk, 1, NULL, &md, cg->timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            kn_tool_err(PROG, "cannot read cluster metadata");
-            free(spec);
-            goto fail;
-        }
-        bool found = false;
-        for (int t = 0; t < md->topic_cnt; t++) {
-            if (strcmp(md->topics[t].topic, spec) == 0 && md->topics[t].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-                for (int p = 0; p < md->topics[t].partition_cnt; p++) {
-                    rd_kafka_topic_partition_list_add(l, spec, md->topics[t].partitions[p].id);
-                }
-                found = true;
-            }
-        }
-        if (!found) {
-            kn_tool_err(PROG, "topic '%s' does not exist", spec);
-            free(spec);
-            goto fail;
-        }
-        free(spec);
-    }
-    if (md != NULL) {
-        rd_kafka_metadata_destroy(md);
-    }
-    return l;
-fail:
-    if (md != NULL) {
-        rd_kafka_metadata_destroy(md);
-    }
-    rd_kafka_topic_partition_list_destroy(l);
-    return NULL;
-}
-
-/* Fill l's offsets with the target of the reset spec; KN_OK / KN_ERROR. */
-static int kn_cg_reset_targets(kn_tool_admin_t *cg, const kn_cg_opts_t *o, rd_kafka_topic_partition_list_t *l,
-                               const rd_kafka_topic_partition_list_t *committed)
-{
-    rd_kafka_topic_partition_list_t *times = NULL;
-    if (o->spec.value == KN_CG_TO_DATETIME) {
-        times = rd_kafka_topic_partition_list_copy(l);
-        for (int i = 0; i < times->cnt; i++) {
-            times->elems[i].offset = o->datetime_ms;
-        }
-        rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(cg->rk, times, cg->timeout_ms);
-        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            kn_tool_err(PROG, "offsets for time: %s", rd_kafka_err2str(err));
-            rd_kafka_topic_partition_list_destroy(times);
-            return KN_ERROR;
-        }
-    }
-    for (int i = 0; i < l->cnt; i++) {
-        rd_kafka_topic_partition_t *tp = &l->elems[i];
-        int64_t lo = 0, hi = 0;
-        rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(cg->rk, tp->topic, tp->partition, &lo,
-                                                                   &hi, cg->timeout_ms);
-        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            kn_tool_err(PROG, "offsets of %s-%d: %s", tp->topic, (int)tp->partition, rd_kafka_err2str(err));
-            if (times != NULL) {
-                rd_kafka_topic_partition_list_destroy(times);
-            }
-            return KN_ERROR;
-        }
-        const rd_kafka_topic_partition_t *c =
-            rd_kafka_topic_partition_list_find(committed, tp->topic, tp->partition);
-        int64_t cur = c != NULL && c->offset >= 0 ? c->offset : lo;
-        int64_t target;
-        switch (o->spec.value) {
-        case KN_CG_TO_EARLIEST: target = lo; break;
-        case KN_CG_TO_LATEST: target = hi; break;
-        case KN_CG_TO_OFFSET: target = o->value; break;
-        case KN_CG_SHIFT_BY: target = cur + o->value; break;
-        case KN_CG_TO_DATETIME: {
-            const rd_kafka_topic_partition_t *t =
-                rd_kafka_topic_partition_list_find(times, tp->topic, tp->partition);
-            target = t != NULL && t->offset >= 0 ? t->offset : hi;
-            break;
-        }
-        default: target = cur; break;
-        }
-        /* Like Kafka, out-of-range targets are clamped to the log. */
-        tp->offset = target < lo ? lo : target > hi ? hi : target;
-    }
-    if (times != NULL) {
-        rd_kafka_topic_partition_list_destroy(times);
-    }
-    return KN_OK;
-}
-
-static int kn_cg_commit(kn_tool_admin_t *cg, const char *group, const rd_kafka_topic_partition_list_t *l)
-{
-    rd_kafka_AlterConsumerGroupOffsets_t *req = rd_kafka_AlterConsumerGroupOffsets_new(group, l);
-    rd_kafka_AdminOptions_t *ao = kn_tool_admin_options(cg, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS);
-    rd_kafka_AlterConsumerGroupOffsets(cg->rk, &req, 1, ao, cg->q);
-    rd_kafka_AdminOptions_destroy(ao);
-    rd_kafka_AlterConsumerGroupOffsets_destroy(req);
-    rd_kafka_event_t *ev = kn_cg_wait(cg, "commit offsets");
-    if (ev == NULL) {
-        return KN_ERROR;
-    }
-    size_t n = 0;
-    int rc = KN_OK;
-    const rd_kafka_group_result_t **gr = rd_kafka_AlterConsumerGroupOffsets_result_groups(
-        rd_kafka_event_AlterConsumerGroupOffsets_result(ev), &n);
-    for (size_t i = 0; i < n; i++) {
-        const rd_kafka_error_t *e = rd_kafka_group_result_error(gr[i]);
-        const rd_kafka_topic_partition_list_t *p = rd_kafka_group_result_partitions(gr[i]);
-        if (e != NULL) {
-            kn_tool_err(PROG, "commit offsets of %s: %s", group, rd_kafka_error_string(e));
-            rc = KN_ERROR;
-        }
-        for (int k = 0; p != NULL && k < p->cnt; k++) {
-            if (p->elems[k].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-                kn_tool_err(PROG, "commit offset of %s-%d: %s", p->elems[k].topic,
-                            (int)p->elems[k].partition, rd_kafka_err2str(p->elems[k].err));
-                rc = KN_ERROR;
-            }
-        }
-    }
-    rd_kafka_event_destroy(ev);
-    return rc;
-}
-
-static int kn_cg_reset(kn_tool_admin_t *cg, const kn_cg_opts_t *o)
-{
-    int rc = KN_TOOL_EXIT_OK;
-    for (size_t g = 0; g < o->groups.n && rc == KN_TOOL_EXIT_OK; g++) {
-        const char *group = o->groups.items[g];
-        rd_kafka_event_t *ev = NULL;
-        const rd_kafka_ConsumerGroupDescription_t *d = kn_cg_describe_one(cg, group, &ev);
-        if (d == NULL) {
-            rc = KN_TOOL_EXIT_FAIL;
-        } else if (!kn_cg_inactive(rd_kafka_ConsumerGroupDescription_state(d))) {
-            fprintf(stderr, "Error: Assignments can only be reset if the group '%s' is inactive, but "
-                            "the current state is %s.\n", group,
-                    rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupDescription_state(d)));
-            rc = KN_TOOL_EXIT_FAIL;
-        }
-        if (ev != NULL) {
-            rd_kafka_event_destroy(ev);
-        }
-        if (rc != KN_TOOL_EXIT_OK) {
-            break;
-        }
-        rd_kafka_topic_partition_list_t *committed = kn_cg_committed(cg, group);
-        rd_kafka_topic_partition_list_t *l = committed ? kn_cg_reset_scope(cg, o, committed) : NULL;
-        if (l == NULL || kn_cg_reset_targets(cg, o, l, committed) != KN_OK) {
-            rc = KN_TOOL_EXIT_FAIL;
-        } else {
-            rd_kafka_topic_partition_list_sort(l, NULL, NULL);
-            int wg = KN_MAX(5, (int)strlen(group)), wt = 5;
-            for (int i = 0; i < l->cnt; i++) {
-                wt = KN_MAX(wt, (int)strlen(l->elems[i].topic));
-            }
-            printf("\n%-*s %-*s %-10s %s\n", wg, "GROUP", wt, "TOPIC", "PARTITION", "NEW-OFFSET");
-            for (int i = 0; i < l->cnt; i++) {
-                printf("%-*s %-*s %-10d %lld\n", wg, group, wt, l->elems[i].topic,
-                       (int)l->elems[i].partition, (long long)l->elems[i].offset);
-            }
-            if (o->execute && l->cnt > 0 && kn_cg_commit(cg, group, l) != KN_OK) {
-                rc = KN_TOOL_EXIT_FAIL;
-            }
-        }
-        if (l != NULL) {
-            rd_kafka_topic_partition_list_destroy(l);
-        }
-        if (committed != NULL) {
-            rd_kafka_topic_partition_list_destroy(committed);
-        }
-    }
-    return rc;
-}
-
 /* ---- main ---------------------------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -856,7 +619,7 @@ int main(int argc, char **argv)
 
     memset(&o, 0, sizeof(o));
     o.timeout_ms = 30000;
-    kn_tool_init(PROG);
+    kn_tool_init(KN_CG_PROG);
     int rc = kn_cg_parse(&o, argc, argv);
     if (rc >= 0) {
         goto out;
@@ -864,7 +627,7 @@ int main(int argc, char **argv)
     /* The wait margin only guards against a lost event: librdkafka ends
      * each request itself after its timeout. */
     kn_tool_admin_t cg = { .timeout_ms = o.timeout_ms, .wait_ms = o.timeout_ms + 5000 };
-    if (kn_tool_admin_open(&cg, PROG, &o.client) != KN_OK) {
+    if (kn_tool_admin_open(&cg, KN_CG_PROG, &o.client) != KN_OK) {
         rc = KN_TOOL_EXIT_FAIL;
         goto out;
     }

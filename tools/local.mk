@@ -68,7 +68,8 @@ EXTRA_DIST += tests/integration/test_perf_tools.py
 
 # ---- kctl-consumer-groups (owned with the group coordinator) --------------
 bin_PROGRAMS += kctl-consumer-groups
-kctl_consumer_groups_SOURCES = tools/kctl-consumer-groups.c
+kctl_consumer_groups_SOURCES = tools/kctl-consumer-groups.c \
+	tools/kctl-consumer-groups.h tools/kctl-consumer-groups-reset.c
 kctl_consumer_groups_CFLAGS = $(AM_CFLAGS) $(RDKAFKA_CFLAGS)
 kctl_consumer_groups_LDADD = $(KN_TOOLS_LIBS)
 # ---- end of kctl-consumer-groups block ------------------------------------

@@ -6,15 +6,20 @@ KN_BROKER_NET_TESTS = tests/unit/test_server tests/unit/test_server_net \
 check_PROGRAMS += $(KN_BROKER_NET_TESTS)
 TESTS += $(KN_BROKER_NET_TESTS)
 
+# The client side both socket-level tests share (certificate, server
+# start, blocking plain/TLS connections, request frames).
+KN_SERVER_CLIENT_SOURCES = tests/unit/server_client.h tests/unit/server_client.c
+
 tests_unit_test_server_SOURCES = tests/unit/test_server.c
 tests_unit_test_server_CFLAGS = $(KN_TEST_CFLAGS)
 tests_unit_test_server_LDADD = libkanal_broker.a $(KN_TEST_LIBS)
 
-tests_unit_test_server_net_SOURCES = tests/unit/test_server_net.c
+tests_unit_test_server_net_SOURCES = tests/unit/test_server_net.c $(KN_SERVER_CLIENT_SOURCES)
 tests_unit_test_server_net_CFLAGS = $(KN_TEST_CFLAGS)
 tests_unit_test_server_net_LDADD = libkanal_broker.a $(KN_TEST_LIBS)
 
-tests_unit_test_server_frames_SOURCES = tests/unit/test_server_frames.c
+tests_unit_test_server_frames_SOURCES = tests/unit/test_server_frames.c \
+	$(KN_SERVER_CLIENT_SOURCES)
 tests_unit_test_server_frames_CFLAGS = $(KN_TEST_CFLAGS)
 tests_unit_test_server_frames_LDADD = libkanal_broker.a $(KN_TEST_LIBS)
 # ---- end of network layer tests -------------------------------------------

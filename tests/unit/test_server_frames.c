@@ -17,25 +17,17 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <errno.h>
 #include <event2/thread.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/pem.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "broker/server/request.h"
-#include "broker/server/server.h"
-#include "net/tls.h"
-#include "protocol/api.h"
+#include "server_client.h"
 
 #define MAX_REQUEST (8 * 1024 * 1024)
 
@@ -60,33 +52,7 @@ static int h_digest(kn_req_t *req, kn_wbuf_t *resp)
     return KN_OK;
 }
 
-/* ---- certificates and server --------------------------------------------- */
-
-static void make_cert(void)
-{
-    EVP_PKEY *k = EVP_EC_gen("P-256");
-    assert_non_null(k);
-    X509 *x = X509_new();
-    ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
-    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-    X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-    X509_set_pubkey(x, k);
-    X509_NAME *name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"localhost", -1,
-                               -1, 0);
-    X509_set_issuer_name(x, name);
-    assert_true(X509_sign(x, k, EVP_sha256()) > 0);
-    FILE *f = fopen(t_cert, "w");
-    assert_non_null(f);
-    PEM_write_X509(f, x);
-    fclose(f);
-    f = fopen(t_key, "w");
-    assert_non_null(f);
-    PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL);
-    fclose(f);
-    X509_free(x);
-    EVP_PKEY_free(k);
-}
+/* ---- server ------------------------------------------------------------------ */
 
 typedef struct {
     kn_server_t *srv;
@@ -100,25 +66,9 @@ static int fx_setup(void **state)
     fx_t *fx = kn_calloc(1, sizeof(*fx));
     kn_server_opts_t o;
     kn_server_opts_default(&o);
-    int n = kn_listeners_parse("PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0", NULL, NULL,
-                               o.listeners, KN_LISTENERS_MAX, err, sizeof(err));
-    assert_int_equal(n, 2);
-    o.nlisteners = 2;
-    o.num_threads = 2;
     o.max_request_bytes = MAX_REQUEST;
-    o.ssl_ctx = kn_tls_server_ctx(t_cert, t_key, NULL, KN_TLS_CLIENT_AUTH_NONE, err,
-                                  sizeof(err));
-    if (o.ssl_ctx == NULL) {
-        fail_msg("%s", err);
-    }
-    fx->srv = kn_server_new(&o, err, sizeof(err));
-    SSL_CTX_free(o.ssl_ctx);
-    if (fx->srv == NULL) {
-        fail_msg("%s", err);
-    }
-    assert_int_equal(kn_server_start(fx->srv), KN_OK);
-    fx->plain_port = kn_server_listener_by_name(fx->srv, "PLAINTEXT")->port;
-    fx->ssl_port = kn_server_listener_by_name(fx->srv, "SSL")->port;
+    fx->srv = kn_test_server_start(&o, t_cert, t_key, NULL, KN_TLS_CLIENT_AUTH_NONE,
+                                   &fx->plain_port, &fx->ssl_port);
     fx->cli_ctx = kn_tls_client_ctx(t_cert, NULL, NULL, err, sizeof(err));
     assert_non_null(fx->cli_ctx);
     *state = fx;
@@ -136,77 +86,23 @@ static int fx_teardown(void **state)
 
 /* ---- client ---------------------------------------------------------------- */
 
-typedef struct {
-    int  fd;
-    SSL *ssl;
-} cli_t;
-
-static cli_t cli_open(const fx_t *fx, bool tls)
+/* No Nagle delay: small writes (run_stream's pieces, a small frame that
+ * waits for its answer) leave at once, so the server sees the partial
+ * frames a test means it to see. */
+static kn_test_conn_t cli_open(const fx_t *fx, bool tls)
 {
-    cli_t c = { socket(AF_INET, SOCK_STREAM, 0), NULL };
-    assert_true(c.fd >= 0);
-    /* Only a guard against a hung test; no assertion depends on it. */
-    struct timeval tv = { 30, 0 };
-    setsockopt(c.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    kn_test_conn_t c = tls ? kn_test_connect(fx->ssl_port, fx->cli_ctx)
+                           : kn_test_connect(fx->plain_port, NULL);
     int one = 1;
     setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)(tls ? fx->ssl_port : fx->plain_port));
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(c.fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    if (tls) {
-        c.ssl = SSL_new(fx->cli_ctx);
-        SSL_set_fd(c.ssl, c.fd);
-        assert_int_equal(SSL_connect(c.ssl), 1);
-    }
     return c;
-}
-
-static void cli_close(cli_t *c)
-{
-    if (c->ssl) {
-        SSL_free(c->ssl);
-    }
-    close(c->fd);
-}
-
-static void cli_write(cli_t *c, const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = c->ssl ? SSL_write(c->ssl, p, (int)n) : write(c->fd, p, n);
-        if (w < 0 && !c->ssl && errno == EINTR) {
-            continue;
-        }
-        assert_true(w > 0);
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
-static bool cli_read(cli_t *c, uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t r = c->ssl ? SSL_read(c->ssl, p, (int)n) : read(c->fd, p, n);
-        if (r < 0 && !c->ssl && errno == EINTR) {
-            continue;
-        }
-        if (r <= 0) {
-            return false;
-        }
-        p += r;
-        n -= (size_t)r;
-    }
-    return true;
 }
 
 /* Append one ListOffsets request with `len` body bytes derived from seed. */
 static void frame_add(kn_wbuf_t *w, int32_t corr, size_t len, uint32_t seed, uint32_t *hash)
 {
-    size_t at = kn_wbuf_skip(w, 4);
-    kn_proto_request_header_write(w, KN_API_LIST_OFFSETS, kn_proto_api_range(KN_API_LIST_OFFSETS)->min,
-                                  corr, "frames");
+    size_t at = kn_test_frame_begin(w, KN_API_LIST_OFFSETS,
+                                    kn_proto_api_range(KN_API_LIST_OFFSETS)->min, corr, "frames");
     size_t body = w->len;
     uint32_t x = seed * 2654435761u + 1;
     for (size_t i = 0; i < len; i++) {
@@ -215,19 +111,19 @@ static void frame_add(kn_wbuf_t *w, int32_t corr, size_t len, uint32_t seed, uin
         kn_wbuf_raw(w, &b, 1);
     }
     *hash = fnv1a(w->data + body, len);
-    kn_wbuf_patch_i32(w, at, (int32_t)(w->len - at - 4));
+    kn_test_frame_end(w, at);
 }
 
 /* Read one response and check it answers corr with len bytes hashing to h. */
-static void expect_answer(cli_t *c, int32_t corr, size_t len, uint32_t h)
+static void expect_answer(kn_test_conn_t *c, int32_t corr, size_t len, uint32_t h)
 {
     uint8_t buf[64];
-    assert_true(cli_read(c, buf, 4));
+    assert_true(kn_test_read(c, buf, 4));
     int32_t size = (int32_t)kn_be32(buf);
     int16_t v = kn_proto_api_range(KN_API_LIST_OFFSETS)->min;
     int hdr = kn_proto_response_header_v1(KN_API_LIST_OFFSETS, v) ? 5 : 4;
     assert_int_equal(size, hdr + 8);
-    assert_true(cli_read(c, buf, (size_t)size));
+    assert_true(kn_test_read(c, buf, (size_t)size));
     assert_int_equal((int32_t)kn_be32(buf), corr);
     assert_int_equal((int32_t)kn_be32(buf + hdr), (int32_t)len);
     assert_int_equal(kn_be32(buf + hdr + 4), h);
@@ -239,17 +135,17 @@ static void expect_answer(cli_t *c, int32_t corr, size_t len, uint32_t h)
 static void run_sizes(fx_t *fx, bool tls)
 {
     static const size_t sizes[] = { 0, 1, 4000, 4096, 70000, 300000, 1048576, 5000000 };
-    cli_t c = cli_open(fx, tls);
+    kn_test_conn_t c = cli_open(fx, tls);
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         kn_wbuf_t w;
         kn_wbuf_init(&w, sizes[i] + 64);
         uint32_t h;
         frame_add(&w, (int32_t)i, sizes[i], (uint32_t)i, &h);
-        cli_write(&c, w.data, w.len);
+        kn_test_write(&c, w.data, w.len);
         expect_answer(&c, (int32_t)i, sizes[i], h);
         kn_wbuf_free(&w);
     }
-    cli_close(&c);
+    kn_test_disconnect(&c);
 }
 
 static void test_sizes_plaintext(void **state)
@@ -279,14 +175,14 @@ static void run_stream(fx_t *fx, bool tls)
         len[i] = (i % 7 == 3) ? 200000 + (x >> 8) % 900000 : (x >> 8) % 9000;
         frame_add(&w, 1000 + i, len[i], x, &hash[i]);
     }
-    cli_t c = cli_open(fx, tls);
+    kn_test_conn_t c = cli_open(fx, tls);
     size_t off = 0;
     int piece = 0;
     while (off < w.len) {
         x = x * 1103515245u + 12345u;
         size_t n = (piece % 3 == 0) ? 1 + (x >> 8) % 7 : 1 + (x >> 8) % 150000;
         n = KN_MIN(n, w.len - off);
-        cli_write(&c, w.data + off, n);
+        kn_test_write(&c, w.data + off, n);
         off += n;
         if (piece++ % 5 == 0) {
             usleep(500);
@@ -295,7 +191,7 @@ static void run_stream(fx_t *fx, bool tls)
     for (int i = 0; i < N; i++) {
         expect_answer(&c, 1000 + i, len[i], hash[i]);
     }
-    cli_close(&c);
+    kn_test_disconnect(&c);
     kn_wbuf_free(&w);
 }
 
@@ -319,16 +215,16 @@ static void test_client_leaves_mid_frame(void **state)
     kn_wbuf_init(&w, 1 << 20);
     uint32_t h;
     frame_add(&w, 1, 1000000, 1, &h);
-    cli_t c = cli_open(fx, false);
-    cli_write(&c, w.data, w.len / 2);
-    cli_close(&c);
+    kn_test_conn_t c = cli_open(fx, false);
+    kn_test_write(&c, w.data, w.len / 2);
+    kn_test_disconnect(&c);
 
     uint8_t huge[4];
     kn_put_be32(huge, MAX_REQUEST);
     c = cli_open(fx, false);
-    cli_write(&c, huge, 4);
-    cli_write(&c, w.data + 4, 100);
-    cli_close(&c);
+    kn_test_write(&c, huge, 4);
+    kn_test_write(&c, w.data + 4, 100);
+    kn_test_disconnect(&c);
     kn_wbuf_free(&w);
 
     run_sizes(fx, false);
@@ -345,7 +241,7 @@ int main(void)
     }
     snprintf(t_cert, sizeof(t_cert), "%s/server.pem", t_dir);
     snprintf(t_key, sizeof(t_key), "%s/server.key", t_dir);
-    make_cert();
+    kn_test_make_cert("localhost", t_cert, t_key);
     kn_handlers_register(KN_API_LIST_OFFSETS, h_digest);
 
     const struct CMUnitTest tests[] = {

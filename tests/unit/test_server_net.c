@@ -16,29 +16,20 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <errno.h>
 #include <event2/event.h>
 #include <event2/thread.h>
-#include <netinet/in.h>
+#include <fcntl.h>
 #include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <fcntl.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "broker/handlers/api_versions.h"
 #include "broker/server/delayed.h"
-#include "broker/server/server.h"
-#include "net/tls.h"
-#include "protocol/api.h"
 #include "protocol/apiversions.h"
+#include "server_client.h"
 
 static char t_dir[256];
 static char t_srv_cert[300], t_srv_key[300], t_cli_cert[300], t_cli_key[300], t_data[300];
@@ -169,135 +160,32 @@ static void wait_finished(int n)
     pthread_mutex_unlock(&h_mu);
 }
 
-/* ---- certificates --------------------------------------------------------- */
-
-static void make_cert(const char *cn, const char *certpath, const char *keypath)
-{
-    EVP_PKEY *k = EVP_EC_gen("P-256");
-    assert_non_null(k);
-    X509 *x = X509_new();
-    X509_set_version(x, 0);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-    X509_gmtime_adj(X509_getm_notBefore(x), -3600);
-    X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-    X509_set_pubkey(x, k);
-    X509_NAME *name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-    X509_set_issuer_name(x, name);
-    assert_true(X509_sign(x, k, EVP_sha256()) > 0);
-    FILE *f = fopen(certpath, "w");
-    assert_non_null(f);
-    PEM_write_X509(f, x);
-    fclose(f);
-    f = fopen(keypath, "w");
-    assert_non_null(f);
-    PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL);
-    fclose(f);
-    X509_free(x);
-    EVP_PKEY_free(k);
-}
-
 /* ---- client side ---------------------------------------------------------- */
 
-typedef struct {
-    int  fd;
-    SSL *ssl;
-} cli_t;
-
-static int tcp_connect(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    /* Only a guard against a hung test; no assertion depends on it. */
-    struct timeval tv = { 30, 0 };
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    return fd;
-}
-
-static cli_t cli_plain(int port)
-{
-    cli_t c = { tcp_connect(port), NULL };
-    return c;
-}
-
-static cli_t cli_tls(int port, SSL_CTX *ctx)
-{
-    cli_t c = { tcp_connect(port), SSL_new(ctx) };
-    SSL_set_fd(c.ssl, c.fd);
-    if (SSL_connect(c.ssl) != 1) {
-        char e[256];
-        kn_tls_errstr(e, sizeof(e));
-        fail_msg("TLS connect: %s", e);
-    }
-    return c;
-}
-
-static void cli_close(cli_t *c)
-{
-    if (c->ssl) {
-        SSL_free(c->ssl);
-    }
-    close(c->fd);
-}
-
-static void cli_write(cli_t *c, const void *p, size_t n)
-{
-    if (c->ssl) {
-        assert_int_equal(SSL_write(c->ssl, p, (int)n), (int)n);
-    } else {
-        assert_int_equal(write(c->fd, p, n), (ssize_t)n);
-    }
-}
-
-/* Read exactly n bytes; false on EOF or error (connection closed). */
-static bool cli_read(cli_t *c, void *p, size_t n)
-{
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = c->ssl ? SSL_read(c->ssl, (char *)p + got, (int)(n - got))
-                           : read(c->fd, (char *)p + got, n - got);
-        if (r < 0 && !c->ssl && errno == EINTR) {
-            continue;
-        }
-        if (r <= 0) {
-            return false;
-        }
-        got += (size_t)r;
-    }
-    return true;
-}
-
-static void cli_send(cli_t *c, int16_t key, int16_t ver, int32_t corr, const void *body, size_t len)
+static void cli_send(kn_test_conn_t *c, int16_t key, int16_t ver, int32_t corr, const void *body, size_t len)
 {
     kn_wbuf_t w;
     kn_wbuf_init(&w, 64);
-    size_t at = kn_wbuf_skip(&w, 4);
-    kn_proto_request_header_write(&w, key, ver, corr, "test-client");
+    size_t at = kn_test_frame_begin(&w, key, ver, corr, "test-client");
     if (len) {
         kn_wbuf_raw(&w, body, len);
     }
-    kn_wbuf_patch_i32(&w, at, (int32_t)(w.len - 4));
-    cli_write(c, w.data, w.len);
+    kn_test_frame_end(&w, at);
+    kn_test_write(c, w.data, w.len);
     kn_wbuf_free(&w);
 }
 
 /* Receive one response; returns the body length (body in buf) or -1 when
  * the server closed the connection. */
-static int cli_recv(cli_t *c, int16_t key, int16_t ver, int32_t *corr, uint8_t *buf, size_t cap)
+static int cli_recv(kn_test_conn_t *c, int16_t key, int16_t ver, int32_t *corr, uint8_t *buf, size_t cap)
 {
     uint8_t hdr[4];
-    if (!cli_read(c, hdr, 4)) {
+    if (!kn_test_read(c, hdr, 4)) {
         return -1;
     }
     int32_t size = (int32_t)kn_be32(hdr);
     assert_true(size >= 4 && (size_t)size <= cap);
-    assert_true(cli_read(c, buf, (size_t)size));
+    assert_true(kn_test_read(c, buf, (size_t)size));
     kn_rbuf_t r;
     kn_rbuf_init(&r, buf, (size_t)size);
     assert_int_equal(kn_proto_response_header_parse(&r, corr, kn_proto_response_header_v1(key, ver)), KN_OK);
@@ -307,10 +195,10 @@ static int cli_recv(cli_t *c, int16_t key, int16_t ver, int32_t *corr, uint8_t *
 }
 
 /* true once the server has closed its end (read sees EOF or a reset). */
-static bool cli_closed_by_server(cli_t *c)
+static bool cli_closed_by_server(kn_test_conn_t *c)
 {
     uint8_t b[64];
-    return !cli_read(c, b, 1);
+    return !kn_test_read(c, b, 1);
 }
 
 static int16_t vmin(int16_t key)
@@ -332,29 +220,12 @@ typedef struct {
 
 static kn_server_t *start_server_idle(int *plain_port, int *ssl_port, int64_t idle_ms)
 {
-    char err[512];
     kn_server_opts_t o;
     kn_server_opts_default(&o);
-    int n = kn_listeners_parse("PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0", NULL, NULL, o.listeners,
-                               KN_LISTENERS_MAX, err, sizeof(err));
-    assert_int_equal(n, 2);
-    o.nlisteners = 2;
-    o.num_threads = 2;
     o.max_request_bytes = 4096;
     o.idle_ms = idle_ms;
-    o.ssl_ctx = kn_tls_server_ctx(t_srv_cert, t_srv_key, t_cli_cert, KN_TLS_CLIENT_AUTH_REQUESTED,
-                                  err, sizeof(err));
-    if (o.ssl_ctx == NULL) {
-        fail_msg("%s", err);
-    }
-    kn_server_t *srv = kn_server_new(&o, err, sizeof(err));
-    SSL_CTX_free(o.ssl_ctx);
-    if (srv == NULL) {
-        fail_msg("%s", err);
-    }
-    assert_int_equal(kn_server_start(srv), KN_OK);
-    *plain_port = kn_server_listener_by_name(srv, "PLAINTEXT")->port;
-    *ssl_port = kn_server_listener_by_name(srv, "SSL")->port;
+    kn_server_t *srv = kn_test_server_start(&o, t_srv_cert, t_srv_key, t_cli_cert,
+                                            KN_TLS_CLIENT_AUTH_REQUESTED, plain_port, ssl_port);
     assert_true(*plain_port > 0 && *ssl_port > 0);
     return srv;
 }
@@ -414,7 +285,7 @@ static bool has_key(const kn_apiversions_resp_t *v, int16_t key)
 static void test_apiversions(void **state)
 {
     fx_t *fx = *state;
-    cli_t c = cli_plain(fx->plain_port);
+    kn_test_conn_t c = kn_test_connect(fx->plain_port, NULL);
     uint8_t buf[8192];
     int32_t corr;
 
@@ -474,13 +345,13 @@ static void test_apiversions(void **state)
     cli_send(&c, KN_API_API_VERSIONS, 0, 9, NULL, 0);
     n = cli_recv(&c, KN_API_API_VERSIONS, 0, &corr, buf, sizeof(buf));
     assert_int_equal(corr, 9);
-    cli_close(&c);
+    kn_test_disconnect(&c);
 }
 
 static void test_pipelined_order(void **state)
 {
     fx_t *fx = *state;
-    cli_t c = cli_plain(fx->plain_port);
+    kn_test_conn_t c = kn_test_connect(fx->plain_port, NULL);
     uint8_t buf[8192];
     int32_t corr;
     int16_t vm = vmin(KN_API_METADATA), vl = vmin(KN_API_LIST_OFFSETS), vp = vmin(KN_API_PRODUCE);
@@ -509,7 +380,7 @@ static void test_pipelined_order(void **state)
     n = cli_recv(&c, KN_API_LIST_OFFSETS, vl, &corr, buf, sizeof(buf));
     assert_int_equal(corr, 5);
     (void)n;
-    cli_close(&c);
+    kn_test_disconnect(&c);
 }
 
 static void test_bad_frames_close_only_their_connection(void **state)
@@ -517,62 +388,62 @@ static void test_bad_frames_close_only_their_connection(void **state)
     fx_t *fx = *state;
     uint8_t buf[8192];
     int32_t corr;
-    cli_t good = cli_plain(fx->plain_port);
+    kn_test_conn_t good = kn_test_connect(fx->plain_port, NULL);
 
     /* Over socket.request.max.bytes (4096 here): closed before the body. */
-    cli_t big = cli_plain(fx->plain_port);
-    cli_write(&big, "\x00\x00\x20\x00", 4);
+    kn_test_conn_t big = kn_test_connect(fx->plain_port, NULL);
+    kn_test_write(&big, "\x00\x00\x20\x00", 4);
     assert_true(cli_closed_by_server(&big));
-    cli_close(&big);
+    kn_test_disconnect(&big);
 
     /* Negative size. */
-    cli_t neg = cli_plain(fx->plain_port);
-    cli_write(&neg, "\xff\xff\xff\xf0", 4);
+    kn_test_conn_t neg = kn_test_connect(fx->plain_port, NULL);
+    kn_test_write(&neg, "\xff\xff\xff\xf0", 4);
     assert_true(cli_closed_by_server(&neg));
-    cli_close(&neg);
+    kn_test_disconnect(&neg);
 
     /* A TLS ClientHello on the plaintext port. */
     SSL_CTX *ctx = fx->cli_ctx_anon;
-    cli_t tls = cli_plain(fx->plain_port);
+    kn_test_conn_t tls = kn_test_connect(fx->plain_port, NULL);
     SSL *ssl = SSL_new(ctx);
     SSL_set_fd(ssl, tls.fd);
     assert_true(SSL_connect(ssl) != 1);
     ERR_clear_error();
     SSL_free(ssl);
-    cli_close(&tls);
+    kn_test_disconnect(&tls);
 
     /* Unknown API key, and a known key at a version we do not speak. */
-    cli_t unk = cli_plain(fx->plain_port);
+    kn_test_conn_t unk = kn_test_connect(fx->plain_port, NULL);
     uint8_t frame[] = { 0, 0, 0, 10, 0x03, 0xe7, 0, 0, 0, 0, 0, 1, 0xff, 0xff };
-    cli_write(&unk, frame, sizeof(frame));
+    kn_test_write(&unk, frame, sizeof(frame));
     assert_true(cli_closed_by_server(&unk));
-    cli_close(&unk);
-    cli_t badver = cli_plain(fx->plain_port);
+    kn_test_disconnect(&unk);
+    kn_test_conn_t badver = kn_test_connect(fx->plain_port, NULL);
     uint8_t frame2[] = { 0, 0, 0, 10, 0, KN_API_METADATA, 0, 99, 0, 0, 0, 1, 0xff, 0xff };
-    cli_write(&badver, frame2, sizeof(frame2));
+    kn_test_write(&badver, frame2, sizeof(frame2));
     assert_true(cli_closed_by_server(&badver));
-    cli_close(&badver);
+    kn_test_disconnect(&badver);
     /* A registered key whose handler rejects the body (truncated v3
      * ApiVersions). */
-    cli_t trunc = cli_plain(fx->plain_port);
+    kn_test_conn_t trunc = kn_test_connect(fx->plain_port, NULL);
     cli_send(&trunc, KN_API_API_VERSIONS, 3, 1, "\x05", 1);
     assert_true(cli_closed_by_server(&trunc));
-    cli_close(&trunc);
+    kn_test_disconnect(&trunc);
 
     /* Plaintext bytes on the SSL port. */
-    cli_t onssl = cli_plain(fx->ssl_port);
+    kn_test_conn_t onssl = kn_test_connect(fx->ssl_port, NULL);
     cli_send(&onssl, KN_API_API_VERSIONS, 0, 1, NULL, 0);
     assert_true(cli_closed_by_server(&onssl));
-    cli_close(&onssl);
+    kn_test_disconnect(&onssl);
 
     /* The well-behaved client never noticed. */
     cli_send(&good, KN_API_API_VERSIONS, 0, 42, NULL, 0);
     assert_true(cli_recv(&good, KN_API_API_VERSIONS, 0, &corr, buf, sizeof(buf)) > 0);
     assert_int_equal(corr, 42);
-    cli_close(&good);
+    kn_test_disconnect(&good);
 }
 
-static void check_file_response(cli_t *c)
+static void check_file_response(kn_test_conn_t *c)
 {
     uint8_t buf[256];
     int32_t corr;
@@ -587,10 +458,10 @@ static void check_file_response(cli_t *c)
 static void test_file_range_plaintext(void **state)
 {
     fx_t *fx = *state;
-    cli_t c = cli_plain(fx->plain_port);
+    kn_test_conn_t c = kn_test_connect(fx->plain_port, NULL);
     check_file_response(&c);
     check_file_response(&c);
-    cli_close(&c);
+    kn_test_disconnect(&c);
 }
 
 static void test_tls(void **state)
@@ -600,7 +471,7 @@ static void test_tls(void **state)
     int32_t corr;
     int16_t vl = vmin(KN_API_LIST_OFFSETS);
 
-    cli_t c = cli_tls(fx->ssl_port, fx->cli_ctx);
+    kn_test_conn_t c = kn_test_connect(fx->ssl_port, fx->cli_ctx);
     cli_send(&c, KN_API_API_VERSIONS, 3, 1, "\x04kcl\x02" "1\x00", 7);
     assert_true(cli_recv(&c, KN_API_API_VERSIONS, 3, &corr, buf, sizeof(buf)) > 0);
     assert_int_equal(corr, 1);
@@ -609,14 +480,14 @@ static void test_tls(void **state)
     assert_int_equal(n, (int)strlen("User:CN=client"));
     assert_memory_equal(buf, "User:CN=client", (size_t)n);
     check_file_response(&c);   /* file range read and encrypted */
-    cli_close(&c);
+    kn_test_disconnect(&c);
 
-    cli_t anon = cli_tls(fx->ssl_port, fx->cli_ctx_anon);
+    kn_test_conn_t anon = kn_test_connect(fx->ssl_port, fx->cli_ctx_anon);
     cli_send(&anon, KN_API_LIST_OFFSETS, vl, 3, NULL, 0);
     n = cli_recv(&anon, KN_API_LIST_OFFSETS, vl, &corr, buf, sizeof(buf));
     assert_int_equal(n, (int)strlen("User:ANONYMOUS"));
     assert_memory_equal(buf, "User:ANONYMOUS", (size_t)n);
-    cli_close(&anon);
+    kn_test_disconnect(&anon);
 }
 
 static void test_complete_inside_handler(void **state)
@@ -625,7 +496,7 @@ static void test_complete_inside_handler(void **state)
     uint8_t buf[64];
     int32_t corr;
     int16_t vc = vmin(KN_API_CREATE_TOPICS), vl = vmin(KN_API_LIST_OFFSETS);
-    cli_t c = cli_plain(fx->plain_port);
+    kn_test_conn_t c = kn_test_connect(fx->plain_port, NULL);
     cli_send(&c, KN_API_CREATE_TOPICS, vc, 1, NULL, 0);
     cli_send(&c, KN_API_LIST_OFFSETS, vl, 2, NULL, 0);
     int n = cli_recv(&c, KN_API_CREATE_TOPICS, vc, &corr, buf, sizeof(buf));
@@ -634,7 +505,7 @@ static void test_complete_inside_handler(void **state)
     assert_memory_equal(buf, "early", 5);
     cli_recv(&c, KN_API_LIST_OFFSETS, vl, &corr, buf, sizeof(buf));
     assert_int_equal(corr, 2);
-    cli_close(&c);
+    kn_test_disconnect(&c);
 }
 
 /* More pipelined requests than a connection may have in flight: reading
@@ -646,15 +517,14 @@ static void test_inflight_limit(void **state)
     int32_t corr;
     int16_t vd = vmin(KN_API_DELETE_TOPICS);
     enum { N = 300 };
-    cli_t c = cli_plain(fx->plain_port);
+    kn_test_conn_t c = kn_test_connect(fx->plain_port, NULL);
     kn_wbuf_t w;
     kn_wbuf_init(&w, N * 32);
     for (int i = 0; i < N; i++) {
-        size_t at = kn_wbuf_skip(&w, 4);
-        kn_proto_request_header_write(&w, KN_API_DELETE_TOPICS, vd, i, "t");
-        kn_wbuf_patch_i32(&w, at, (int32_t)(w.len - at - 4));
+        size_t at = kn_test_frame_begin(&w, KN_API_DELETE_TOPICS, vd, i, "t");
+        kn_test_frame_end(&w, at);
     }
-    cli_write(&c, w.data, w.len);
+    kn_test_write(&c, w.data, w.len);
     kn_wbuf_free(&w);
     for (int i = 0; i < N; i++) {
         int n = cli_recv(&c, KN_API_DELETE_TOPICS, vd, &corr, buf, sizeof(buf));
@@ -662,16 +532,16 @@ static void test_inflight_limit(void **state)
         assert_int_equal(n, 1);
         assert_int_equal(buf[0], KN_DELAYED_TIMEOUT);
     }
-    cli_close(&c);
+    kn_test_disconnect(&c);
 }
 
 static void test_parked_request_outlives_connection(void **state)
 {
     fx_t *fx = *state;
-    cli_t c = cli_plain(fx->plain_port);
+    kn_test_conn_t c = kn_test_connect(fx->plain_port, NULL);
     cli_send(&c, KN_API_METADATA, vmin(KN_API_METADATA), 1, NULL, 0);
     wait_parked(1);
-    cli_close(&c);
+    kn_test_disconnect(&c);
     /* Wait for the server to notice the close (it counts connections). */
     while (kn_server_conn_count(fx->srv) > 0) {
         usleep(1000);
@@ -689,7 +559,7 @@ static void test_shutdown_answers_parked(void **state)
     uint8_t buf[64];
     int32_t corr;
     int16_t vm = vmin(KN_API_METADATA);
-    cli_t c = cli_plain(fx->plain_port);
+    kn_test_conn_t c = kn_test_connect(fx->plain_port, NULL);
     cli_send(&c, KN_API_METADATA, vm, 5, NULL, 0);
     wait_parked(1);
     kn_server_stop(fx->srv);
@@ -698,7 +568,7 @@ static void test_shutdown_answers_parked(void **state)
     assert_int_equal(n, 1);
     assert_int_equal(buf[0], 'S');
     assert_true(cli_closed_by_server(&c));
-    cli_close(&c);
+    kn_test_disconnect(&c);
     assert_int_equal(kn_delayed_count(), 0);
 }
 
@@ -716,23 +586,23 @@ static void test_idle_connections_closed(void **state)
     /* Long enough that a slow (sanitizer, loaded) loop does not idle out
      * the busy connection before its request is read. */
     kn_server_t *srv = start_server_idle(&plain, &sslp, 250);
-    cli_t idle = cli_plain(plain);
+    kn_test_conn_t idle = kn_test_connect(plain, NULL);
     assert_true(cli_closed_by_server(&idle));
-    cli_close(&idle);
+    kn_test_disconnect(&idle);
 
     int16_t vm = vmin(KN_API_METADATA);
-    cli_t busy = cli_plain(plain);
+    kn_test_conn_t busy = kn_test_connect(plain, NULL);
     cli_send(&busy, KN_API_METADATA, vm, 3, NULL, 0);
     wait_parked(1);
     /* Let several idle periods pass while parked, on the server's own
      * clock: a second connection idles out meanwhile. */
-    cli_t other = cli_plain(plain);
+    kn_test_conn_t other = kn_test_connect(plain, NULL);
     assert_true(cli_closed_by_server(&other));
-    cli_close(&other);
+    kn_test_disconnect(&other);
     kn_delayed_notify("park");
     assert_int_equal(cli_recv(&busy, KN_API_METADATA, vm, &corr, buf, sizeof(buf)), 1);
     assert_int_equal(corr, 3);
-    cli_close(&busy);
+    kn_test_disconnect(&busy);
     kn_server_free(srv);
 }
 
@@ -750,8 +620,8 @@ int main(void)
     snprintf(t_cli_cert, sizeof(t_cli_cert), "%s/client.pem", t_dir);
     snprintf(t_cli_key, sizeof(t_cli_key), "%s/client.key", t_dir);
     snprintf(t_data, sizeof(t_data), "%s/data", t_dir);
-    make_cert("localhost", t_srv_cert, t_srv_key);
-    make_cert("client", t_cli_cert, t_cli_key);
+    kn_test_make_cert("localhost", t_srv_cert, t_srv_key);
+    kn_test_make_cert("client", t_cli_cert, t_cli_key);
     FILE *f = fopen(t_data, "w");
     fputs("0123456789", f);
     fclose(f);
