@@ -246,34 +246,18 @@ void kn_ctl_schedule_work(kn_ctl_t *c)
     event_active(c->work_ev, 0, 0);
 }
 
+static int prefer_leaders(kn_ctl_t *c, const json_t *only);
+
 /* Move leadership back to preferred replicas that are live and in sync
  * (Kafka's auto.leader.rebalance, without its imbalance threshold: any
  * partition away from its preferred leader moves). */
 static void rebalance_cb(evutil_socket_t fd, short what, void *arg)
 {
     kn_ctl_t *c = arg;
-    kn_ctl_ids_t live = {0};
-    int moved = 0;
 
     if (!c->active)
         return;
-    kn_ctl_live_set(c, &live);
-    for (int i = 0; i < c->ntopics && c->active; i++) {
-        kn_ctl_topic_t *t = &c->topics[i];
-        for (int k = 0; k < t->nparts && c->active; k++) {
-            kn_ctl_part_t *p = &t->parts[k], np;
-            if (p->zk_version < 0)
-                continue;
-            part_dup(&np, p);
-            if (kn_ctl_part_prefer_leader(&np, &live)) {
-                if (commit(c, t, p, &np) == KN_OK)
-                    moved++;
-            } else {
-                part_drop(&np);
-            }
-        }
-    }
-    kn_ctl_ids_free(&live);
+    int moved = prefer_leaders(c, NULL);
     if (moved > 0)
         kn_log_info("controller.events", "moved %d partitions back to their preferred leader",
                     moved);
@@ -307,25 +291,20 @@ static bool pref_listed(const json_t *parts, const char *topic, int32_t partitio
     return false;
 }
 
-static void pref_process(evutil_socket_t fd, short what, void *arg)
+/* Move every partition `only` lists (NULL or not an array: all of them)
+ * to its preferred replica where that one is live and in sync; the count
+ * moved. Shared by the periodic rebalance and the on-demand election. */
+static int prefer_leaders(kn_ctl_t *c, const json_t *only)
 {
-    kn_ctl_t *c = arg;
-    json_t *j = NULL;
     kn_ctl_ids_t live = {0};
     int moved = 0;
 
-    if (!c->active)
-        return;
-    pref_arm(c);
-    if (kn_zk_get_json(c->zk, KN_CTL_PREF_PATH, &j, NULL, NULL, NULL) != ZOK || j == NULL)
-        return;
-    const json_t *parts = json_object_get(j, "partitions");
     kn_ctl_live_set(c, &live);
     for (int i = 0; i < c->ntopics && c->active; i++) {
         kn_ctl_topic_t *t = &c->topics[i];
         for (int k = 0; k < t->nparts && c->active; k++) {
             kn_ctl_part_t *p = &t->parts[k], np;
-            if (p->zk_version < 0 || !pref_listed(parts, t->name, p->id))
+            if (p->zk_version < 0 || !pref_listed(only, t->name, p->id))
                 continue;
             part_dup(&np, p);
             if (kn_ctl_part_prefer_leader(&np, &live)) {
@@ -337,6 +316,20 @@ static void pref_process(evutil_socket_t fd, short what, void *arg)
         }
     }
     kn_ctl_ids_free(&live);
+    return moved;
+}
+
+static void pref_process(evutil_socket_t fd, short what, void *arg)
+{
+    kn_ctl_t *c = arg;
+    json_t *j = NULL;
+
+    if (!c->active)
+        return;
+    pref_arm(c);
+    if (kn_zk_get_json(c->zk, KN_CTL_PREF_PATH, &j, NULL, NULL, NULL) != ZOK || j == NULL)
+        return;
+    int moved = prefer_leaders(c, json_object_get(j, "partitions"));
     json_decref(j);
     if (!c->active)
         return;
