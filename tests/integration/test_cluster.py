@@ -44,6 +44,18 @@ def admin():
     return _admin[0]
 
 
+def metadata_partitions(topic):
+    """Partition count in the metadata of whichever broker the admin
+    client asks, or -1 when the topic is absent. Each broker learns of a
+    change from its own UpdateMetadata, so a request that answered on
+    one broker may still be news to the other (as in Kafka)."""
+    md = admin().list_topics(topic=topic, timeout=10)
+    t = md.topics.get(topic)
+    if t is None or t.error is not None:
+        return -1
+    return len(t.partitions)
+
+
 def create(name, partitions=1, rf=1, config=None, validate_only=False, assignment=None):
     """CreateTopics; returns None on success, else the KafkaError."""
     from confluent_kafka import KafkaException
@@ -133,7 +145,9 @@ def create_topic_writes_znodes():
         st = cl.wait_for(lambda: cl.zk_json("/brokers/topics/orders/partitions/%d/state" % p),
                          "state znode of orders-%d" % p)
         kh.check(st["leader"] in (1, 2), "orders-%d has a leader" % p)
-    # CreateTopics answered after the metadata showed the topic: usable now.
+    # CreateTopics answered after the answering broker's metadata showed
+    # the topic; the other broker may hear of it a moment later.
+    cl.wait_for(lambda: metadata_partitions("orders") == 4, "metadata lists orders")
     md = admin().list_topics(topic="orders", timeout=10)
     kh.check_eq(len(md.topics["orders"].partitions), 4, "metadata lists 4 partitions")
     kh.check(all(p.leader in (1, 2) for p in md.topics["orders"].partitions.values()),
@@ -190,8 +204,7 @@ def create_partitions():
     admin().create_partitions([NewPartitions("grow", 5)], operation_timeout=30)["grow"].result(60)
     parts = cl.zk_json("/brokers/topics/grow")["partitions"]
     kh.check_eq(sorted(parts, key=int), ["0", "1", "2", "3", "4"], "five partitions")
-    md = admin().list_topics(topic="grow", timeout=10)
-    kh.check_eq(len(md.topics["grow"].partitions), 5, "metadata shows five")
+    cl.wait_for(lambda: metadata_partitions("grow") == 5, "metadata shows five")
     try:
         admin().create_partitions([NewPartitions("grow", 3)])["grow"].result(60)
         kh.check(False, "shrinking must fail")
@@ -220,8 +233,8 @@ def delete_topic_removes_znodes_and_logs():
     cl.wait_for(lambda: cl.zk_get("/config/topics/doomed") is None, "config removed")
     cl.wait_for(lambda: not [d for d in partition_dirs("doomed") if not d.endswith("-delete")],
                 "partition directories removed")
-    md = admin().list_topics(timeout=10)
-    kh.check("doomed" not in md.topics, "topic gone from metadata")
+    cl.wait_for(lambda: "doomed" not in admin().list_topics(timeout=10).topics,
+                "topic gone from metadata")
     from confluent_kafka import KafkaException
     try:
         admin().delete_topics(["doomed"], operation_timeout=30)["doomed"].result(60)
