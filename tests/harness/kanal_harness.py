@@ -4,7 +4,9 @@ Integration tests run real processes: a real ZooKeeper, kanal-broker and
 kanal-controller binaries from the build tree, client programs. This module
 (standard library only; run with /usr/bin/python3) gives them:
 
-  * ports:     free_port() -- a free TCP port on 127.0.0.1
+  * ports:     free_port() -- a free TCP port on 127.0.0.1, kept for this
+               script (see free_port)
+  * metadata:  kafka_metadata(port) -- one broker's own Metadata answer
   * locations: srcdir(), builddir(), binary(name) from KANAL_SRCDIR and
                KANAL_BUILDDIR; workdir() -- a scratch directory per script
   * ZooKeeper: ZooKeeper(...).start() / .stop() / .restart() / .connect(chroot)
@@ -40,10 +42,12 @@ failed; tests/run-integration.sh adds those lines up.
 import atexit
 import os
 import queue
+import random
 import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -89,8 +93,52 @@ def workdir():
     return _workdir
 
 
+_held_ports = {}   # port -> the socket reserving it for this script
+
+
+def _ephemeral_low():
+    """Lowest port the kernel hands out for bind(0) and outgoing
+    connections (ip_local_port_range)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _reserve(port):
+    """Reserve port among every script using this harness on the machine
+    (suites run in parallel): an abstract unix socket named after it, held
+    until this process exits (the kernel frees it then, even on SIGKILL).
+    False if another script holds it."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.bind("\0kanal-it-port-%d" % port)
+    except OSError:
+        s.close()
+        return False
+    _held_ports[port] = s
+    return True
+
+
 def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    """A TCP port on 127.0.0.1 that nothing listens on right now, and that
+    no other caller gets: not from the kernel's ephemeral range (bind(0)
+    picks from it, and so does every outgoing connection, so a port found
+    free there may be some client's local port by the time our server
+    binds it), never the same twice in one script, and reserved against
+    other scripts using this harness (see _reserve). Servers started on it
+    still bind for real; ZooKeeper moves if someone else did take it."""
+    low = _ephemeral_low()
+    lo, hi = max(1024, low - 12000), low
+    if hi - lo >= 1000:
+        for _ in range(2000):
+            port = random.randrange(lo, hi)
+            if port in _held_ports or not _reserve(port):
+                continue
+            if _port_taken(port):
+                continue   # someone else's server: keep it reserved, skip it
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -132,6 +180,82 @@ def write_properties(path, props):
                 v = "true" if v else "false"
             f.write("%s=%s\n" % (k, v))
     return path
+
+
+class _Reader:
+    def __init__(self, data):
+        self.data, self.pos = data, 0
+
+    def take(self, fmt):
+        vals = struct.unpack_from(fmt, self.data, self.pos)
+        self.pos += struct.calcsize(fmt)
+        return vals if len(vals) > 1 else vals[0]
+
+    def string(self):
+        n = self.take(">h")
+        if n < 0:
+            return None
+        v = self.data[self.pos:self.pos + n].decode("utf-8", "replace")
+        self.pos += n
+        return v
+
+    def array(self, item):
+        n = self.take(">i")
+        return [item() for _ in range(max(n, 0))]
+
+
+def kafka_metadata(port, host="127.0.0.1", timeout=10.0):
+    """What one broker itself answers to Metadata (v1, every topic: a null
+    topic list, so nothing gets auto-created), asked directly on host:port.
+    A client library asks whichever broker it likes, so after a change
+    that each broker learns separately (the controller's UpdateMetadata)
+    only this shows whether *every* broker knows it. Returns
+        {"brokers": {id: "host:port"}, "controller": id,
+         "topics": {name: {"error": code,
+                           "partitions": {id: {"error", "leader",
+                                               "replicas", "isr"}}}}}
+    or None if the broker does not answer."""
+    client = b"kanal-it"
+    frame = struct.pack(">hhih", 3, 1, 1, len(client)) + client + struct.pack(">i", -1)
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as s:
+            s.sendall(struct.pack(">i", len(frame)) + frame)
+            buf = b""
+            while len(buf) < 4 or len(buf) < 4 + struct.unpack(">i", buf[:4])[0]:
+                chunk = s.recv(65536)
+                if not chunk:
+                    return None
+                buf += chunk
+    except OSError:
+        return None
+    r = _Reader(buf[4:])
+    try:
+        if r.take(">i") != 1:
+            return None
+        brokers = {}
+        for _ in range(r.take(">i")):
+            node = r.take(">i")
+            bhost = r.string()
+            bport = r.take(">i")
+            r.string()   # rack
+            brokers[node] = "%s:%d" % (bhost, bport)
+        controller = r.take(">i")
+
+        def partition():
+            err, pid, leader = r.take(">hii")
+            replicas = r.array(lambda: r.take(">i"))
+            isr = r.array(lambda: r.take(">i"))
+            return pid, {"error": err, "leader": leader, "replicas": replicas, "isr": isr}
+
+        topics = {}
+        for _ in range(r.take(">i")):
+            err = r.take(">h")
+            name = r.string()
+            r.take(">?")   # is_internal
+            topics[name] = {"error": err, "partitions": dict(r.array(partition))}
+    except (struct.error, UnicodeDecodeError):
+        return None
+    return {"brokers": brokers, "controller": controller, "topics": topics}
 
 
 # --------------------------------------------------------------- processes
