@@ -8,6 +8,7 @@ a broker certificate and a client certificate made with the openssl CLI.
     import kanal_harness as kh, kanal_cluster as kc
     cl = kc.Cluster(brokers=3, controllers=2)
     cl.start()                      # ZooKeeper, controllers, brokers; waits
+                                    # until every broker's metadata lists them all
     cl.bootstrap()                  # "127.0.0.1:p1,127.0.0.1:p2,..."
     cl.zk_get("/controller_epoch")  # znode data (kazoo, a real ZK client)
     cl.kill_broker(2); cl.start_broker(2)
@@ -88,6 +89,11 @@ class Cluster:
         for i in sorted(self.broker_ports):
             kh.wait_port(self.broker_ports[i], timeout=timeout, proc=self.brokers[i])
         self.wait_brokers_registered(sorted(self.broker_ports), timeout=timeout)
+        # Registered in ZooKeeper is not yet known to the brokers: each
+        # learns the live brokers from the controller's UpdateMetadata.
+        want = sorted(self.broker_ports)
+        self.wait_metadata(lambda md: sorted(md["brokers"]) == want,
+                           "every broker's metadata listing brokers %s" % want, timeout)
         return self
 
     def stop(self):
@@ -146,7 +152,11 @@ class Cluster:
         return kh.write_properties(os.path.join(self.dir, "broker-%d.properties" % i), props)
 
     def start_broker(self, i, wait=True):
+        """Start broker i; with wait, return once it listens and the new
+        process registered (the znode a killed predecessor left behind,
+        there until ZooKeeper expires it, does not count)."""
         cfg = self.broker_config(i)
+        old = self._registration_czxid(i) if wait else None
         p = kh.start_process([kh.binary("kanal-broker"), "--config", cfg],
                              name="broker-%d" % i,
                              log_path=os.path.join(self.dir, "broker-%d.log" % i),
@@ -154,8 +164,13 @@ class Cluster:
         self.brokers[i] = p
         if wait:
             kh.wait_port(self.broker_ports[i], timeout=60, proc=p)
-            self.wait_brokers_registered([i])
+            self.wait_for(lambda: self._registration_czxid(i) not in (None, old),
+                          "broker %d registered by its new process" % i)
         return p
+
+    def _registration_czxid(self, i):
+        st = self.zkc().exists("/brokers/ids/%d" % i)
+        return st.czxid if st is not None else None
 
     def stop_broker(self, i):
         p = self.brokers.pop(i, None)
@@ -245,20 +260,37 @@ class Cluster:
         self.wait_for(lambda: all(w in self.zk_children("/brokers/ids") for w in want),
                       "brokers %s registered in ZooKeeper" % want, timeout)
 
-    def wait_topic_ready(self, topic, partitions, timeout=60.0, ssl=False):
-        """Wait until metadata from the brokers shows every partition of the
-        topic with a leader."""
-        from confluent_kafka.admin import AdminClient
-        admin = AdminClient(self.client_conf(ssl))
+    def broker_metadata(self, i):
+        """Broker i's own Metadata answer (kh.kafka_metadata), or None."""
+        return kh.kafka_metadata(self.broker_ports[i])
 
-        def ready():
-            md = admin.list_topics(timeout=5)
-            t = md.topics.get(topic)
-            if t is None or t.error is not None or len(t.partitions) != partitions:
+    def wait_metadata(self, cond, what, timeout=60.0):
+        """Wait until cond(metadata) holds for the metadata of every running
+        broker, each asked directly. Each broker applies the controller's
+        UpdateMetadata on its own, so an answer from one broker (or a
+        client library's pick) says nothing about the next request, which
+        may go to another. Returns {broker id: metadata}."""
+        def all_hold():
+            mds = {}
+            for i in sorted(self.brokers):
+                md = self.broker_metadata(i)
+                if md is None or not cond(md):
+                    return None
+                mds[i] = md
+            return mds or None
+        return self.wait_for(all_hold, what, timeout)
+
+    def wait_topic_ready(self, topic, partitions, timeout=60.0, ssl=False):
+        """Wait until the metadata of every running broker shows every
+        partition of the topic with a leader. (ssl is accepted for older
+        callers; the brokers are asked on their PLAINTEXT listener.)"""
+        def ready(md):
+            t = md["topics"].get(topic)
+            if t is None or t["error"] != 0 or len(t["partitions"]) != partitions:
                 return False
-            return all(p.leader >= 0 for p in t.partitions.values())
-        return self.wait_for(ready, "topic %s with %d led partitions" % (topic, partitions),
-                             timeout)
+            return all(p["leader"] >= 0 for p in t["partitions"].values())
+        return self.wait_metadata(ready, "topic %s with %d led partitions in every broker's "
+                                  "metadata" % (topic, partitions), timeout)
 
     def create_topic(self, topic, partitions, rf=1, config=None, timeout=60.0):
         from confluent_kafka.admin import AdminClient, NewTopic
