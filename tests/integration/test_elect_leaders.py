@@ -45,6 +45,23 @@ def tool(*args, expect_status=0):
     return kh.run_program(argv, timeout=120, expect_status=expect_status)
 
 
+def wait_brokers_see(topic, pred, what):
+    """The broker answering ElectLeaders decides from its own metadata
+    cache, which learns of a change (the controller's UpdateMetadata)
+    after ZooKeeper holds it: wait until every broker's metadata shows
+    every partition of topic satisfying pred(partition, live broker ids)."""
+    def holds(md):
+        t = md["topics"].get(topic)
+        return (t is not None and t["error"] == 0 and t["partitions"] and
+                all(pred(p, md["brokers"]) for p in t["partitions"].values()))
+    cl.wait_metadata(holds, "every broker's metadata: %s" % what)
+
+
+def in_sync(p, live):
+    return p["leader"] >= 0 and sorted(p["isr"]) == sorted(p["replicas"]) and \
+        all(r in live for r in p["replicas"])
+
+
 def bounce_preferred(topic, nparts):
     """Stop and restart partition 0's preferred leader; return its id once it
     is back in every ISR, with leadership elsewhere."""
@@ -55,6 +72,7 @@ def bounce_preferred(topic, nparts):
     ru.wait_isr(cl, topic, nparts, [1, 2, 3])
     kh.check(ru.leader_of(cl, topic, 0) != preferred,
              "leadership stayed away (auto rebalance is off): %s" % ru.state(cl, topic, 0))
+    wait_brokers_see(topic, in_sync, "%s with every replica live and in sync" % topic)
     return preferred
 
 
@@ -90,7 +108,10 @@ def json_file_and_all_partitions():
         kh.check_eq(ru.leader_of(cl, "elect-many", p), assign[str(p)][0],
                     "elect-many-%d led by its preferred replica" % p)
     # A null partition list covers every topic: the bounce may also have
-    # moved partitions of the other topics, which this run moves back too.
+    # moved partitions of the other topics, which this run moves back too
+    # -- once their preferred replicas are back in sync everywhere.
+    for topic in cl.zk_children("/brokers/topics"):
+        wait_brokers_see(topic, in_sync, "%s with every replica live and in sync" % topic)
     out = tool("--all-topic-partitions")
     kh.check_in("Valid replica already elected for partitions", out, "all partitions")
     kh.check("elect-many-0" in out and "elect-many-1" in out and "Error" not in out,
@@ -113,6 +134,10 @@ def errors_per_partition():
     cl.stop_broker(preferred)
     try:
         ru.wait_leader_not(cl, "elect-down", 1, preferred)
+        wait_brokers_see("elect-down", lambda p, live: p["leader"] not in (-1, preferred) and
+                         (preferred not in live or preferred not in p["isr"]),
+                         "elect-down led elsewhere, broker %d gone or out of the ISR"
+                         % preferred)
         out = tool("--topic", "elect-down", "--partition", "0", expect_status=1)
         kh.check_in("elect-down-0: PREFERRED_LEADER_NOT_AVAILABLE", out, "preferred replica down")
     finally:
