@@ -234,7 +234,9 @@ def delete_topic_removes_everything():
     dirs = lambda: [d for i in (1, 2, 3)
                     for d in os.listdir(os.path.join(cl.dir, "broker-%d-data" % i))
                     if d.startswith("doomed-")]
-    kh.check_eq(len(dirs()), 3, "partition directories exist")
+    # Each leader makes its directory on LeaderAndIsr, which reaches it on
+    # its own; wait for all three (never more) before deleting.
+    cl.wait_for(lambda: len(dirs()) == 3, "3 partition directories of doomed")
     from confluent_kafka.admin import AdminClient
     admin = AdminClient(cl.client_conf())   # must outlive the future
     admin.delete_topics(["doomed"], operation_timeout=30)["doomed"].result(60)
@@ -242,6 +244,11 @@ def delete_topic_removes_everything():
     cl.wait_for(lambda: cl.zk_get("/admin/delete_topics/doomed") is None, "delete marker removed")
     cl.wait_for(lambda: not [d for d in dirs() if not d.endswith("-delete")],
                 "partition directories removed")
+    # DeleteTopics answered once the answering broker's metadata dropped
+    # the topic; kcat may ask another, which learns it from its own
+    # UpdateMetadata.
+    cl.wait_metadata(lambda md: "doomed" not in md["topics"],
+                     "every broker's metadata without doomed")
     kh.check("doomed" not in kcat(["-L"]), "topic gone from metadata")
 
 
