@@ -371,6 +371,7 @@ def _start_cluster():
                              name="kanal-broker-%d" % bid, scope="global")
         b.wait_port(port)
         _cluster["broker%d" % bid] = b
+        _cluster["port%d" % bid] = port
         ports.append(port)
     bs = ",".join("127.0.0.1:%d" % p for p in ports)
     # Ready when the cluster answers metadata and a 2-replica topic can be
@@ -414,7 +415,35 @@ def partitions(text):
     return rows
 
 
+def wait_brokers_see(topic, n=None):
+    """Wait until the metadata of every running broker, each asked
+    directly, shows topic with every partition led (and n of them, if
+    given; n=0: the topic absent). A tool asks whichever broker its client
+    library picks, and each broker learns of a topic change from its own
+    UpdateMetadata after the request that made it was answered."""
+    def holds(md):
+        t = md["topics"].get(topic)
+        if n == 0:
+            return t is None
+        return (t is not None and t["error"] == 0 and len(t["partitions"]) > 0 and
+                (n is None or len(t["partitions"]) == n) and
+                all(p["leader"] >= 0 for p in t["partitions"].values()))
+
+    def everywhere():
+        for bid in (1, 2):
+            if not _cluster["broker%d" % bid].running():
+                continue
+            md = kh.kafka_metadata(_cluster["port%d" % bid])
+            if md is None or not holds(md):
+                return False
+        return True
+    wait_until(everywhere, "every broker's metadata showing %s with %s led partitions"
+               % (topic, "any number of" if n is None else n))
+
+
 def wait_for_leaders(topic):
+    wait_brokers_see(topic)
+
     def ready():
         rows = partitions(describe(topic))
         return rows if rows and all(r[2] != "none" for r in rows) else None
@@ -432,6 +461,7 @@ def create_list_describe():
              "--partitions", 3, "--replication-factor", 2, "--config", "retention.ms=86400000",
              "--config", "cleanup.policy=delete")
     kh.check_eq(r.out, "Created topic orders.\n", "create output")
+    wait_brokers_see("orders", 3)
     kh.check("orders" in topic_list(), "orders listed")
     kh.check_eq([t for t in topic_list() if t.startswith("ord")], ["orders"], "one orders")
 
@@ -495,8 +525,8 @@ def alter_adds_partitions():
     kctl(TOPICS, "--bootstrap-server", bs, "--create", "--topic", "grow", "--partitions", 1,
          "--replication-factor", 2)
     kctl(TOPICS, "--bootstrap-server", bs, "--alter", "--topic", "grow", "--partitions", 4)
-    rows = wait_until(lambda: len(partitions(describe("grow"))) == 4 and
-                      partitions(describe("grow")), "grow has 4 partitions")
+    wait_brokers_see("grow", 4)
+    rows = partitions(describe("grow"))
     kh.check_eq([r[1] for r in rows], [0, 1, 2, 3], "partition ids")
     m = TOPIC_RX.match(describe("grow").splitlines()[0])
     kh.check_eq(m.group(2), "4", "PartitionCount after --alter")
@@ -511,9 +541,11 @@ def delete_topic():
     bs = cluster()
     kctl(TOPICS, "--bootstrap-server", bs, "--create", "--topic", "doomed", "--partitions", 2,
          "--replication-factor", 1)
+    wait_brokers_see("doomed", 2)
     kh.check("doomed" in topic_list(), "doomed listed")
     kctl(TOPICS, "--bootstrap-server", bs, "--delete", "--topic", "doomed")
-    wait_until(lambda: "doomed" not in topic_list(), "doomed gone from --list")
+    wait_brokers_see("doomed", 0)
+    kh.check("doomed" not in topic_list(), "doomed gone from --list")
     r = kctl(TOPICS, "--bootstrap-server", bs, "--describe", "--topic", "doomed", status=1)
     kh.check_in("does not exist as expected", r.err, "deleted topic")
 
