@@ -181,6 +181,11 @@ def three_members_share_partitions_and_survive_kill9():
     again = [v for p in rest for (_, _, v) in records(p) if v in dead]
     kh.check(len(again) <= 2, "only the dead member's uncommitted records (one per partition) "
              "are read again, got %d" % len(again))
+    # A child prints a record before committing it, synchronously: when the
+    # last record shows, its commit may still be in flight, and stopping
+    # the child then would lose it. Wait for the commits, then stop.
+    cl.wait_for(lambda: sum((_try_committed("g3", "six", 6) or {}).values()) == 600,
+                "the survivors' commits to reach 600 records")
     for p in rest:
         p.stop()
     offs = committed("g3", "six", 6)
