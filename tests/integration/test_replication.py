@@ -44,7 +44,11 @@ BROKER_PROPS = {
     "replica.fetch.wait.max.ms": 200,
     "replica.fetch.backoff.ms": 200,
 }
-cl = kc.Cluster(brokers=3, controllers=1, broker_props=BROKER_PROPS)
+# Automatic leader rebalancing off: its timer (every 300 s by default,
+# counted from the controller's start) could move leadership back to a
+# preferred replica at any moment of a case that checks it stayed away.
+cl = kc.Cluster(brokers=3, controllers=1, broker_props=BROKER_PROPS,
+                controller_props={"auto.leader.rebalance.enable": "false"})
 
 
 def all_brokers_up():
