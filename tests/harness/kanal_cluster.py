@@ -252,6 +252,10 @@ class Cluster:
             if v:
                 return v
             if time.monotonic() > deadline:
+                # what may be a callable, so the message shows the state
+                # at the timeout rather than at the start of the wait
+                if callable(what):
+                    what = what()
                 raise kh.TestFailure("timed out after %.0f s waiting for %s" % (timeout, what))
             time.sleep(interval)
 

@@ -121,8 +121,8 @@ def wait_isr(cl, topic, nparts, want, timeout=90.0):
     want = sorted(want)
     cl.wait_for(lambda: all(state(cl, topic, p) and sorted(state(cl, topic, p)["isr"]) == want
                             for p in range(nparts)),
-                "ISR of %s = %s (now %s)" % (topic, want,
-                                              [state(cl, topic, p) for p in range(nparts)]),
+                lambda: "ISR of %s = %s (now %s)" % (
+                    topic, want, [state(cl, topic, p) for p in range(nparts)]),
                 timeout)
 
 
@@ -173,7 +173,7 @@ def wait_logs_identical(cl, topic, nparts, brokers=(1, 2, 3), timeout=90.0):
             if len(seen) != 1 or None in seen:
                 return False
         return True
-    cl.wait_for(same, "replicas of %s byte-identical (now %s)" % (
+    cl.wait_for(same, lambda: "replicas of %s byte-identical (now %s)" % (
         topic, [[_log_bytes(cl, b, topic, p) for b in brokers] for p in range(nparts)]),
         timeout)
 
