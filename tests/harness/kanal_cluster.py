@@ -288,12 +288,7 @@ class Cluster:
         """Wait until the metadata of every running broker shows every
         partition of the topic with a leader. (ssl is accepted for older
         callers; the brokers are asked on their PLAINTEXT listener.)"""
-        def ready(md):
-            t = md["topics"].get(topic)
-            if t is None or t["error"] != 0 or len(t["partitions"]) != partitions:
-                return False
-            return all(p["leader"] >= 0 for p in t["partitions"].values())
-        return self.wait_metadata(ready, "topic %s with %d led partitions in every broker's "
+        return self.wait_metadata(lambda md: kh.topic_led(md, topic, partitions), "topic %s with %d led partitions in every broker's "
                                   "metadata" % (topic, partitions), timeout)
 
     def create_topic(self, topic, partitions, rf=1, config=None, timeout=60.0):

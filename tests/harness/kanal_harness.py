@@ -6,7 +6,8 @@ kanal-controller binaries from the build tree, client programs. This module
 
   * ports:     free_port() -- a free TCP port on 127.0.0.1, kept for this
                script (see free_port)
-  * metadata:  kafka_metadata(port) -- one broker's own Metadata answer
+  * metadata:  kafka_metadata(port) -- one broker's own Metadata answer;
+               topic_led(md, topic, n) -- does it show the topic led
   * locations: srcdir(), builddir(), binary(name) from KANAL_SRCDIR and
                KANAL_BUILDDIR; workdir() -- a scratch directory per script
   * ZooKeeper: ZooKeeper(...).start() / .stop() / .restart() / .connect(chroot)
@@ -256,6 +257,18 @@ def kafka_metadata(port, host="127.0.0.1", timeout=10.0):
     except (struct.error, UnicodeDecodeError):
         return None
     return {"brokers": brokers, "controller": controller, "topics": topics}
+
+
+def topic_led(md, topic, n=None):
+    """Whether a kafka_metadata() answer shows topic with every partition
+    led: n partitions exactly, any number above zero (n=None), or the topic
+    absent (n=0)."""
+    t = md["topics"].get(topic)
+    if n == 0:
+        return t is None
+    return (t is not None and t["error"] == 0 and len(t["partitions"]) > 0 and
+            (n is None or len(t["partitions"]) == n) and
+            all(p["leader"] >= 0 for p in t["partitions"].values()))
 
 
 # --------------------------------------------------------------- processes

@@ -44,22 +44,6 @@ def admin():
     return _admin[0]
 
 
-def partitions_everywhere(topic, n):
-    """Wait until every broker's own metadata shows topic with n led
-    partitions (n = 0: the topic absent). Each broker learns of a change
-    from its own UpdateMetadata, so a request that answered on one broker
-    may still be news to the other (as in Kafka), and a client asks
-    whichever broker it likes."""
-    def holds(md):
-        t = md["topics"].get(topic)
-        if n == 0:
-            return t is None
-        return (t is not None and t["error"] == 0 and len(t["partitions"]) == n and
-                all(p["leader"] >= 0 for p in t["partitions"].values()))
-    cl.wait_metadata(holds, "every broker's metadata showing %s with %d led partitions"
-                     % (topic, n))
-
-
 def create(name, partitions=1, rf=1, config=None, validate_only=False, assignment=None):
     """CreateTopics; returns None on success, else the KafkaError."""
     from confluent_kafka import KafkaException
@@ -151,7 +135,7 @@ def create_topic_writes_znodes():
         kh.check(st["leader"] in (1, 2), "orders-%d has a leader" % p)
     # CreateTopics answered after the answering broker's metadata showed
     # the topic; the other broker may hear of it a moment later.
-    partitions_everywhere("orders", 4)
+    cl.wait_topic_ready("orders", 4)
     md = admin().list_topics(topic="orders", timeout=10)
     kh.check_eq(len(md.topics["orders"].partitions), 4, "metadata lists 4 partitions")
     kh.check(all(p.leader in (1, 2) for p in md.topics["orders"].partitions.values()),
@@ -208,7 +192,7 @@ def create_partitions():
     admin().create_partitions([NewPartitions("grow", 5)], operation_timeout=30)["grow"].result(60)
     parts = cl.zk_json("/brokers/topics/grow")["partitions"]
     kh.check_eq(sorted(parts, key=int), ["0", "1", "2", "3", "4"], "five partitions")
-    partitions_everywhere("grow", 5)
+    cl.wait_topic_ready("grow", 5)
     md = admin().list_topics(topic="grow", timeout=10)
     kh.check_eq(len(md.topics["grow"].partitions), 5, "metadata shows five")
     try:
@@ -239,7 +223,10 @@ def delete_topic_removes_znodes_and_logs():
     cl.wait_for(lambda: cl.zk_get("/config/topics/doomed") is None, "config removed")
     cl.wait_for(lambda: not [d for d in partition_dirs("doomed") if not d.endswith("-delete")],
                 "partition directories removed")
-    partitions_everywhere("doomed", 0)
+    # the admin client may ask either broker; each drops the topic on its
+    # own UpdateMetadata
+    cl.wait_metadata(lambda md: "doomed" not in md["topics"],
+                     "every broker's metadata without doomed")
     kh.check("doomed" not in admin().list_topics(timeout=10).topics, "topic gone from metadata")
     from confluent_kafka import KafkaException
     try:

@@ -421,20 +421,12 @@ def wait_brokers_see(topic, n=None):
     given; n=0: the topic absent). A tool asks whichever broker its client
     library picks, and each broker learns of a topic change from its own
     UpdateMetadata after the request that made it was answered."""
-    def holds(md):
-        t = md["topics"].get(topic)
-        if n == 0:
-            return t is None
-        return (t is not None and t["error"] == 0 and len(t["partitions"]) > 0 and
-                (n is None or len(t["partitions"]) == n) and
-                all(p["leader"] >= 0 for p in t["partitions"].values()))
-
     def everywhere():
         for bid in (1, 2):
             if not _cluster["broker%d" % bid].running():
                 continue
             md = kh.kafka_metadata(_cluster["port%d" % bid])
-            if md is None or not holds(md):
+            if md is None or not kh.topic_led(md, topic, n):
                 return False
         return True
     wait_until(everywhere, "every broker's metadata showing %s with %s led partitions"
